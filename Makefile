@@ -1,0 +1,49 @@
+# The README's two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+LINT_DIR := tests/cypher_lint
+
+.PHONY: run test install install-dev lint typecheck bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "union-tree needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(VENV)/.installed $@
+
+$(LINT_DIR)/node_modules/.package-lock.json: $(LINT_DIR)/package-lock.json
+	cd $(LINT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev $(LINT_DIR)/node_modules/.package-lock.json
+
+## run: install, start the embedded engine, load the demo province once, serve GraphQL
+run: install
+	$(BIN)/union-tree serve --demo --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check graph_service api loaders tests bench
+	$(BIN)/lint-imports
+
+typecheck: install-dev
+	$(BIN)/mypy
+
+## test: install everything and run the whole suite (what .ci/run calls)
+test: install-dev lint typecheck
+	$(BIN)/pytest
+
+bench: install-dev
+	$(BIN)/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,82 @@
+"""The FastAPI application: GraphQL at /graphql, health probes, engine lifecycle."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from strawberry.fastapi import GraphQLRouter
+
+from api.context import Context
+from api.schema import build_schema
+from graph_service.bootstrap import Runtime, open_runtime
+from graph_service.demo.generator import DemoConfig
+from graph_service.errors import GraphUnavailableError
+from graph_service.settings import Settings, load_settings
+
+log = logging.getLogger("union_tree.api")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    demo_members: int = 20_000,
+    demo_seed: int = 42,
+    on_ready: Callable[[Runtime], None] | None = None,
+) -> FastAPI:
+    """An app that opens the configured engine at start and closes it at shutdown."""
+    settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await open_runtime(settings)
+        try:
+            if settings.demo:
+                report = await runtime.services.demo.load(
+                    DemoConfig(members=demo_members, seed=demo_seed)
+                )
+                if report.loaded:
+                    log.info("demo province loaded: %s members", report.members)
+            app.state.runtime = runtime
+            if on_ready is not None:
+                on_ready(runtime)
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title="union-tree", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    async def context_getter(request: Request) -> Context:
+        runtime: Runtime = request.app.state.runtime
+        return Context(
+            services=runtime.services,
+            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+        )
+
+    graphql = GraphQLRouter(
+        build_schema(),
+        context_getter=context_getter,
+        graphql_ide="graphiql" if settings.demo else None,
+        allow_queries_via_get=False,
+    )
+    app.include_router(graphql, prefix="/graphql")
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(request: Request) -> JSONResponse:
+        runtime: Runtime | None = getattr(request.app.state, "runtime", None)
+        try:
+            ready = runtime is not None and await runtime.store.ping()  # type: ignore[attr-defined]
+        except GraphUnavailableError:
+            ready = False
+        body = {"status": "ready" if ready else "unavailable"}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    return app

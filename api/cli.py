@@ -1,0 +1,152 @@
+"""The ``union-tree`` command line (CONTRACT.md)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from graph_service.bootstrap import Runtime, open_runtime
+from graph_service.demo.generator import DemoConfig
+from graph_service.errors import UnionTreeError
+from graph_service.settings import load_settings
+
+app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_is_help=True)
+console = Console(stderr=True)
+T = TypeVar("T")
+
+_STAGES = {
+    "unions": "工会",
+    "affiliations": "隶属关系",
+    "employers": "单位",
+    "coverage": "覆盖关系",
+    "members": "会员",
+    "rollups": "汇总",
+}
+
+
+def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
+    """Open the configured engine, run ``work``, close it; errors become a message and exit 1."""
+
+    async def main() -> T:
+        runtime = await open_runtime(load_settings())
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    try:
+        return asyncio.run(main())
+    except UnionTreeError as exc:
+        console.print(
+            f"[red]错误[/red] [{exc.code}{'/' + exc.reason if exc.reason else ''}] {exc.message}"
+        )
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="listen address")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="listen port")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="load a demo province, enable GraphiQL")
+    ] = False,
+    members: Annotated[int, typer.Option(help="demo members")] = 20_000,
+    seed: Annotated[int, typer.Option(help="demo seed")] = 42,
+) -> None:
+    """Serve GraphQL at /graphql (no graph URL configured: the embedded engine)."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = load_settings(demo=demo)
+
+    def ready(runtime: Runtime) -> None:
+        engine = "内置 FalkorDB" if not settings.graph_url else runtime.store.engine
+        console.print(f"[green]就绪[/green] 引擎：{engine}；GraphQL：http://{host}:{port}/graphql")
+
+    application = create_app(settings, demo_members=members, demo_seed=seed, on_ready=ready)
+    try:
+        uvicorn.run(application, host=host, port=port, log_level="info")
+    except UnionTreeError as exc:
+        console.print(f"[red]错误[/red] [{exc.code}] {exc.message}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def demo(
+    members: Annotated[int, typer.Option(help="how many members")] = 20_000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same province)")] = 42,
+) -> None:
+    """Generate and load a synthetic province (once; a half-done load is redone)."""
+
+    async def work(runtime: Runtime) -> None:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            disable=not sys.stderr.isatty(),
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(_STAGES.get(stage, stage), total=total)
+                bar.update(tasks[stage], completed=done)
+
+            report = await runtime.services.demo.load(
+                DemoConfig(members=members, seed=seed), progress=progress
+            )
+        if not report.loaded:
+            console.print("演示省份已载入，未重复载入。")
+            return
+        rate = report.members / report.seconds if report.seconds else 0.0
+        console.print(
+            f"已载入：工会 {report.unions}，单位 {report.employers}，会员 {report.members}；"
+            f"用时 {report.seconds:.1f} 秒（{rate:,.0f} 会员/秒）"
+        )
+
+    _run(work)
+
+
+@app.command()
+def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] = None) -> None:
+    """Recompute every rollup live and list each mismatch (exit 1 if any)."""
+
+    async def work(runtime: Runtime) -> int:
+        mismatches = await runtime.services.stats.verify(union_id)
+        for m in mismatches[:200]:
+            console.print(f"{m.union_id} {m.key}: 存储 {m.stored} ≠ 实时 {m.live}")
+        console.print(f"不一致 {len(mismatches)} 项")
+        return len(mismatches)
+
+    if _run(work):
+        raise typer.Exit(1)
+
+
+@app.command("rebuild-rollups")
+def rebuild_rollups() -> None:
+    """Recompute every subtree rollup from the edges and store it."""
+
+    async def work(runtime: Runtime) -> int:
+        return await runtime.services.stats.rebuild()
+
+    console.print(f"已重算 {_run(work)} 个工会的汇总")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,76 @@
+"""The GraphQL schema of CONTRACT.md: queries over the union tree."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+
+from api.context import Context
+from api.errors import ClientErrors
+from api.types import (
+    Connection,
+    EmployerType,
+    MemberType,
+    SubtreeStats,
+    UnionLevel,
+    UnionType,
+    connection,
+)
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="一个工会（按统一社会信用代码或临时赋码）")
+    async def union(self, info: Info, id: strawberry.ID) -> UnionType | None:
+        return UnionType.from_domain(await info.context.services.tree.get_union(str(id)))
+
+    @strawberry.field(description="按名称、层级、所属上级检索工会")
+    async def unions(
+        self,
+        info: Info,
+        name_contains: str | None = None,
+        level: UnionLevel | None = None,
+        under: strawberry.ID | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[UnionType]:
+        page = await info.context.services.tree.search_unions(
+            name_contains=name_contains,
+            level=level.value if level else None,
+            under=str(under) if under is not None else None,
+            first=first,
+            after=after,
+        )
+        return connection(page, UnionType.from_domain)
+
+    @strawberry.field(description="一个单位（按统一社会信用代码）")
+    async def employer(self, info: Info, id: strawberry.ID) -> EmployerType | None:
+        return EmployerType.from_domain(await info.context.services.tree.get_employer(str(id)))
+
+    @strawberry.field(description="按证件号查找会员")
+    async def member(self, info: Info, id_number: str, cert_type: str = "01") -> MemberType | None:
+        found = await info.context.services.tree.member_by_certificate(id_number, cert_type)
+        return MemberType.from_domain(found, info.context)
+
+    @strawberry.field(description="工会及其下级的汇总统计")
+    async def subtree_stats(
+        self, info: Info, union_id: strawberry.ID, as_of: date | None = None
+    ) -> SubtreeStats:
+        stats = await info.context.services.stats.subtree_stats(str(union_id), as_of=as_of)
+        return SubtreeStats.from_domain(stats)
+
+
+def build_schema() -> strawberry.Schema:
+    """The schema with error mapping and document limits."""
+    extensions: list[Any] = [
+        ClientErrors,
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=2_000),
+    ]
+    return strawberry.Schema(query=Query, extensions=extensions)

@@ -1,0 +1,81 @@
+"""The one place that picks an engine from settings and wires the services."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from graph_service.engines.falkordb import FalkorDBStore
+from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.engines.neo4j import Neo4jStore
+from graph_service.errors import BadUserInput
+from graph_service.services.registry import Services
+from graph_service.settings import Settings
+from graph_service.store import GraphStore
+
+
+async def open_store(settings: Settings) -> GraphStore:
+    """Connect to the configured engine (starting the embedded one if no URL is set)."""
+    url = settings.graph_url
+    if not url:
+        return await _open_embedded(settings)
+    if url.startswith(("falkordb://", "falkor://", "redis://")):
+        return FalkorDBStore.from_url(
+            url, pool_size=settings.pool_size, timeout_ms=settings.query_timeout_ms
+        )
+    if url.startswith(("neo4j://", "neo4j+s://", "bolt://", "bolt+s://")):
+        return Neo4jStore.connect(
+            url,
+            user=settings.neo4j_user,
+            password=settings.neo4j_password.get_secret_value(),
+            database=settings.neo4j_database,
+        )
+    raise BadUserInput("无法识别的图数据库地址（UNION_TREE_GRAPH_URL）", field="graph_url")
+
+
+async def _open_embedded(settings: Settings) -> FalkorDBStore:
+    engine = EmbeddedFalkorDB(
+        data_dir=settings.data_dir,
+        appendfsync=settings.appendfsync,
+        start_timeout_s=settings.engine_start_timeout_s,
+    )
+    engine.start()
+
+    async def stop() -> None:
+        await asyncio.to_thread(engine.stop)
+
+    store = FalkorDBStore.connect(
+        graph_name=settings.graph_name,
+        unix_socket=engine.unix_socket,
+        port=engine.port or 0,
+        password=engine.password,
+        pool_size=settings.pool_size,
+        timeout_ms=settings.query_timeout_ms,
+        on_close=stop,
+    )
+    store.embedded = engine  # type: ignore[attr-defined]
+    return store
+
+
+@dataclass
+class Runtime:
+    """An open store and the services wired on it."""
+
+    settings: Settings
+    store: GraphStore
+    services: Services
+
+    async def close(self) -> None:
+        """Close the store (stopping an embedded engine)."""
+        await self.store.close()
+
+
+async def open_runtime(settings: Settings) -> Runtime:
+    """Open the store, make sure the schema exists, and wire the services."""
+    store = await open_store(settings)
+    try:
+        await store.ensure_schema()
+    except BaseException:
+        await store.close()
+        raise
+    return Runtime(settings, store, Services.build(store, settings))

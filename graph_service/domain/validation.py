@@ -1,0 +1,235 @@
+"""Pure validators: each returns the normalised value or raises BadUserInput (reason, field).
+
+Messages say what is wrong (length, a character position, a checksum) and never repeat the
+certificate number or phone that was given.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date
+from functools import lru_cache
+
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import InvalidChecksum, ValidationError
+
+from graph_service.domain.codes import CertificateType
+from graph_service.domain.formats import (
+    iso,
+    normalise_mobile,
+    normalise_phone,
+    parse_date,
+    parse_optional_date,
+)
+from graph_service.domain.regions import (
+    division_in_use_after,
+    list_divisions,
+    region_name,
+    validate_region_code,
+)
+from graph_service.errors import BadUserInput
+
+__all__ = [
+    "birth_date_from_resident_id",
+    "certificate_key",
+    "gender_from_resident_id",
+    "is_temporary_code",
+    "is_union_uscc",
+    "iso",
+    "list_divisions",
+    "make_temporary_code",
+    "normalise_certificate_number",
+    "normalise_mobile",
+    "normalise_phone",
+    "parse_date",
+    "parse_optional_date",
+    "region_name",
+    "validate_certificate",
+    "validate_org_code",
+    "validate_region_code",
+    "validate_resident_id",
+    "validate_uscc",
+]
+
+_SEPARATORS = str.maketrans("", "", " -\t\r\n\u3000")
+_CHECK_CHARS = frozenset("0123456789X")
+
+
+def _compact(text: object) -> str:
+    """NFKC-normalise (full-width → half-width), drop spaces and dashes, upper-case."""
+    raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    if not raw.isascii():
+        raw = unicodedata.normalize("NFKC", raw)
+    return raw.translate(_SEPARATORS).upper()
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
+# ---------------------------------------------------------------- resident ID (GB 11643)
+
+
+@lru_cache(maxsize=65536)
+def _place_known(prefix: str, year: int) -> bool:
+    """Whether the division code was in use in or after the birth year (memoised)."""
+    return division_in_use_after(prefix, year)
+
+
+def _resident_format(number: str, field: str) -> None:
+    if len(number) != 18:
+        raise BadUserInput(
+            f"身份证号码应为18位，实际为{len(number)}位", reason="ID_FORMAT", field=field
+        )
+    if _digits(number[:17]) and number[17] in _CHECK_CHARS:
+        return
+    for pos, char in enumerate(number[:17], start=1):
+        if not ("0" <= char <= "9"):
+            raise BadUserInput(f"身份证号码第{pos}位应为数字", reason="ID_FORMAT", field=field)
+    if number[17] not in _CHECK_CHARS:
+        raise BadUserInput("身份证号码第18位应为数字或X", reason="ID_FORMAT", field=field)
+
+
+def _resident_birth(number: str, field: str) -> date:
+    try:
+        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise BadUserInput(
+            "身份证号码第7-14位不是有效的出生日期", reason="ID_BIRTH_DATE", field=field
+        ) from None
+
+
+def validate_resident_id(
+    number: object,
+    *,
+    field: str = "idNumber",
+    gender: str | None = None,
+    birth_date: date | None = None,
+    today: date | None = None,
+) -> str:
+    """Validate an 18-character resident ID (format, checksum, birth date, place, gender)."""
+    n = _compact(number)
+    _resident_format(n, field)
+    if ric.calc_check_digit(n) != n[17]:
+        raise BadUserInput("身份证号码校验位错误，请核对", reason="ID_CHECKSUM", field=field)
+    born = _resident_birth(n, field)
+    if born > (today or date.today()) or born.year < 1880:
+        raise BadUserInput("身份证号码中的出生日期不合理", reason="ID_BIRTH_DATE", field=field)
+    if not _place_known(n[:6], born.year):
+        raise BadUserInput("身份证号码前6位不是有效的行政区划代码", reason="ID_REGION", field=field)
+    if gender in ("1", "2") and gender != ("1" if int(n[16]) % 2 else "2"):
+        raise BadUserInput("性别与身份证号码第17位不符", reason="GENDER_MISMATCH", field=field)
+    if birth_date is not None and birth_date != born:
+        raise BadUserInput("出生日期与身份证号码不符", reason="BIRTH_DATE_MISMATCH", field=field)
+    return n
+
+
+def gender_from_resident_id(number: object, *, field: str = "idNumber") -> str:
+    """GB/T 2261.1 gender code from a resident ID's 17th digit: '1' odd (male), '2' even."""
+    n = _compact(number)
+    _resident_format(n, field)
+    return "1" if int(n[16]) % 2 else "2"
+
+
+def birth_date_from_resident_id(number: object, *, field: str = "idNumber") -> date:
+    """The birth date written in characters 7-14 of a resident ID."""
+    n = _compact(number)
+    _resident_format(n, field)
+    return _resident_birth(n, field)
+
+
+# ---------------------------------------------------------------- other certificates
+
+_CERT_RULES: dict[str, tuple[re.Pattern[str], str]] = {
+    "02": (re.compile(r"^[HM]\d{8}(\d{2})?$"), "港澳通行证号码应为H或M加8位或10位数字"),
+    "03": (re.compile(r"^\d{8}(\d{2})?$"), "台湾居民来往大陆通行证号码应为8位或10位数字"),
+    "04": (
+        re.compile(r"^([A-Z]{3}\d{12}|9\d{16}[\dX])$"),
+        "永久居留身份证号码应为15位或9开头的18位",
+    ),
+    "05": (re.compile(r"^[A-Z0-9]{5,20}$"), "护照号码应为5至20位字母或数字"),
+    "99": (re.compile(r"^.{1,30}$"), "证件号码应为1至30个字符"),
+}
+
+
+def normalise_certificate_number(cert_type: str, number: object) -> str:
+    """Compact form of a certificate number (no spaces/dashes, half-width, upper case)."""
+    del cert_type  # the same compaction suits every type
+    return _compact(number)
+
+
+def validate_certificate(
+    cert_type: str, number: object, *, field: str = "idNumber", **kw: object
+) -> str:
+    """Validate a certificate number by its type ('01' → resident ID rules); return it compacted."""
+    code = CertificateType.parse(cert_type, field="certType").value
+    if code == CertificateType.RESIDENT_ID:
+        return validate_resident_id(number, field=field, **kw)  # type: ignore[arg-type]
+    n = normalise_certificate_number(code, number)
+    pattern, message = _CERT_RULES[code]
+    if not pattern.match(n):
+        raise BadUserInput(message, reason="CERT_FORMAT", field=field)
+    return n
+
+
+def certificate_key(cert_type: str, number: object) -> str:
+    """Uniqueness key of a certificate: '<type code>:<compact number>'."""
+    code = CertificateType.parse(cert_type, field="certType").value
+    return f"{code}:{normalise_certificate_number(code, number)}"
+
+
+# ---------------------------------------------------------------- organisation codes
+
+_TEMP_CODE = re.compile(r"^LS\d{16}$")
+
+
+def validate_uscc(code: object, *, field: str = "id") -> str:
+    """Validate a unified social credit code (GB 32100) with stdnum; return it compacted."""
+    try:
+        return str(uscc.validate(_compact(code)))
+    except InvalidChecksum:
+        raise BadUserInput(
+            "统一社会信用代码校验位错误，请核对", reason="USCC_CHECKSUM", field=field
+        ) from None
+    except ValidationError:
+        raise BadUserInput(
+            "统一社会信用代码应为18位，前8位为数字，不含I、O、S、V、Z",
+            reason="USCC_FORMAT",
+            field=field,
+        ) from None
+
+
+def is_union_uscc(code: str) -> bool:
+    """Whether a USCC is a trade union's (registration department 8, category 1)."""
+    return _compact(code).startswith("81")
+
+
+def make_temporary_code(region_code: str, seq: int) -> str:
+    """Temporary code (临时赋码) 'LS' + 6-digit division + 10-digit sequence; never a valid USCC."""
+    if not (len(region_code) == 6 and _digits(region_code)):
+        raise BadUserInput("行政区划代码应为6位数字", reason="REGION_CODE", field="regionCode")
+    if not 0 <= seq < 10**10:
+        raise ValueError("temporary code sequence out of range")
+    return f"LS{region_code}{seq:010d}"
+
+
+def is_temporary_code(code: object) -> bool:
+    """Whether a code is a well-formed temporary code."""
+    return isinstance(code, str) and _TEMP_CODE.match(_compact(code)) is not None
+
+
+def validate_org_code(code: object, field: str = "id") -> str:
+    """Accept a valid USCC or a temporary code; return it compacted, else BadUserInput ORG_CODE."""
+    n = _compact(code)
+    if _TEMP_CODE.match(n):
+        return n
+    try:
+        return validate_uscc(n, field=field)
+    except BadUserInput as exc:
+        raise BadUserInput(
+            f"{exc.message}（或使用LS开头的18位临时代码）",
+            reason="ORG_CODE",
+            field=field,
+            details={"cause": exc.reason or ""},
+        ) from None

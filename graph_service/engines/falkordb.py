@@ -1,0 +1,222 @@
+"""FalkorDB adapter over the native async client (never its experimental Bolt port)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from urllib.parse import urlparse
+
+import redis.asyncio as aioredis
+from falkordb.asyncio.graph import AsyncGraph
+from redis import exceptions as redis_errors
+
+from graph_service.errors import Conflict, GraphStoreError, GraphUnavailableError
+from graph_service.queries import cypher_dir, schema_statements
+from graph_service.store import Query, Row
+
+_UNAVAILABLE = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+    ConnectionError,
+    OSError,
+)
+
+
+@contextlib.contextmanager
+def map_falkordb_errors(query_name: str) -> Iterator[None]:
+    """Translate client exceptions into the service's error tree (messages never passed on)."""
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise GraphUnavailableError() from exc
+    except redis_errors.ResponseError as exc:
+        text = str(exc)
+        if "unique constraint violation" in text:
+            raise Conflict("记录已存在（唯一性约束）", reason="UNIQUE_VIOLATION") from exc
+        if "Query timed out" in text or "timeout" in text.lower():
+            raise GraphUnavailableError("图数据库查询超时", reason="QUERY_TIMEOUT") from exc
+        raise GraphStoreError(details={"query": query_name}) from exc
+    except redis_errors.RedisError as exc:
+        raise GraphStoreError(details={"query": query_name}) from exc
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+class FalkorDBStore:
+    """GraphStore on one FalkorDB graph."""
+
+    engine = "falkordb"
+
+    def __init__(
+        self,
+        pool: aioredis.ConnectionPool,
+        graph_name: str,
+        *,
+        timeout_ms: int = 60_000,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        # FalkorDB(...) would probe the server with a blocking sync INFO call at construction;
+        # an AsyncGraph on our own async client does the same work without blocking the loop.
+        self._redis = aioredis.Redis(connection_pool=pool)
+        self._pool = pool
+        self.graph_name = graph_name
+        self._graph = AsyncGraph(self._redis, graph_name)
+        self._timeout_ms = timeout_ms
+        self._on_close = on_close
+
+    @classmethod
+    def connect(
+        cls,
+        *,
+        graph_name: str,
+        unix_socket: str | None = None,
+        host: str = "127.0.0.1",
+        port: int = 6379,
+        password: str | None = None,
+        pool_size: int = 16,
+        timeout_ms: int = 60_000,
+        on_close: Callable[[], Awaitable[None]] | None = None,
+    ) -> FalkorDBStore:
+        """A store on a unix socket or host:port, with a blocking pool of ``pool_size``."""
+        kwargs: dict[str, object] = {
+            "max_connections": pool_size,
+            "timeout": 30,
+            "decode_responses": True,
+            "password": password,
+        }
+        if unix_socket:
+            kwargs |= {"connection_class": aioredis.UnixDomainSocketConnection, "path": unix_socket}
+        else:
+            kwargs |= {"host": host, "port": port, "socket_connect_timeout": 2}
+        pool = aioredis.BlockingConnectionPool(**kwargs)  # type: ignore[arg-type]
+        return cls(pool, graph_name, timeout_ms=timeout_ms, on_close=on_close)
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: object) -> FalkorDBStore:
+        """``falkordb://[:password@]host:port/graph``."""
+        parsed = urlparse(url)
+        graph = parsed.path.strip("/") or str(kwargs.pop("graph_name", "union_tree"))
+        kwargs.pop("graph_name", None)
+        return cls.connect(
+            graph_name=graph,
+            host=parsed.hostname or "127.0.0.1",
+            port=parsed.port or 6379,
+            password=parsed.password,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    async def _run(
+        self, query: Query, params: Mapping[str, object] | None, *, read_only: bool
+    ) -> list[Row]:
+        text = query.text_for(self.engine)
+        run = self._graph.ro_query if read_only else self._graph.query
+        with map_falkordb_errors(query.name):
+            result = await run(text, dict(params or {}), timeout=self._timeout_ms)
+        names = [col[1] for col in result.header]
+        return [dict(zip(names, map(_plain, row), strict=True)) for row in result.result_set]
+
+    async def read(self, query: Query, params: Mapping[str, object] | None = None) -> list[Row]:
+        """Run a read-only statement (GRAPH.RO_QUERY: runs in parallel with other reads)."""
+        return await self._run(query, params, read_only=True)
+
+    async def write(self, query: Query, params: Mapping[str, object] | None = None) -> list[Row]:
+        """Run one statement; FalkorDB executes each write atomically, one writer per graph."""
+        return await self._run(query, params, read_only=False)
+
+    async def ensure_schema(self) -> None:
+        """Indexes from ``cypher/schema/falkordb.cypher``, then unique constraints on them."""
+        with map_falkordb_errors("schema"):
+            await self._graph.query("RETURN 1")  # creates the graph key if it does not exist yet
+            existing = await self._existing_indexes()
+            for statement in schema_statements(self.engine):
+                label, prop = _index_target(statement)
+                if (label, prop) not in existing:
+                    await self._graph.query(statement)
+            constraints = await self._existing_constraints()
+            for label, prop in _unique_constraints():
+                if (label, prop) not in constraints:
+                    await self._redis.execute_command(
+                        "GRAPH.CONSTRAINT",
+                        "CREATE",
+                        self.graph_name,
+                        "UNIQUE",
+                        "NODE",
+                        label,
+                        "PROPERTIES",
+                        "1",
+                        prop,
+                    )
+        await self._await_constraints()
+
+    async def _await_constraints(self, timeout_s: float = 600.0) -> None:
+        """Constraints are built in the background; wait until every one is enforced."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while not await self.constraints_ready():
+            if asyncio.get_running_loop().time() > deadline:
+                raise GraphStoreError("唯一性约束构建超时", reason="SCHEMA_TIMEOUT")
+            await asyncio.sleep(0.05)
+
+    async def _existing_indexes(self) -> set[tuple[str, str]]:
+        rows = (await self._graph.ro_query("CALL db.indexes()")).result_set
+        return {(row[0], prop) for row in rows for prop in row[1]}
+
+    async def _existing_constraints(self) -> set[tuple[str, str]]:
+        rows = (await self._graph.ro_query("CALL db.constraints()")).result_set
+        return {(row[1], row[2][0]) for row in rows if row[0] == "UNIQUE"}
+
+    async def constraints_ready(self) -> bool:
+        """True when every unique constraint is OPERATIONAL (they are built in the background)."""
+        with map_falkordb_errors("schema"):
+            rows = (await self._graph.ro_query("CALL db.constraints()")).result_set
+        return all(row[4] == "OPERATIONAL" for row in rows)
+
+    async def drop(self) -> None:
+        """Delete the whole graph (tests and restore only)."""
+        with map_falkordb_errors("drop"), contextlib.suppress(redis_errors.ResponseError):
+            await self._graph.delete()
+
+    async def memory_usage_mb(self) -> float:
+        """The engine's own estimate of the graph's memory (GRAPH.MEMORY USAGE)."""
+        with map_falkordb_errors("memory"):
+            reply = await self._redis.execute_command("GRAPH.MEMORY", "USAGE", self.graph_name)
+        if not isinstance(reply, dict):
+            reply = dict(zip(reply[::2], reply[1::2], strict=True))
+        return float(reply["total_graph_sz_mb"])
+
+    async def ping(self) -> bool:
+        """True when the engine answers."""
+        with map_falkordb_errors("ping"):
+            return bool(await self._redis.ping())
+
+    async def close(self) -> None:
+        """Close the pool, then stop the embedded engine if this store owns one."""
+        await self._pool.disconnect()
+        if self._on_close is not None:
+            await self._on_close()
+
+
+def _index_target(statement: str) -> tuple[str, str]:
+    """``CREATE INDEX FOR (u:Union) ON (u.id)`` -> ("Union", "id")."""
+    label = statement.split(":", 1)[1].split(")", 1)[0].strip()
+    prop = statement.rsplit(".", 1)[1].split(")", 1)[0].strip()
+    return label, prop
+
+
+def _unique_constraints() -> list[tuple[str, str]]:
+    """``cypher/schema/falkordb.constraints``: one ``Label property`` per line."""
+    text = (cypher_dir() / "schema" / "falkordb.constraints").read_text(encoding="utf-8")
+    pairs = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            label, prop = line.split()
+            pairs.append((label, prop))
+    return pairs

@@ -1,0 +1,103 @@
+"""Errors the service raises, each with a stable code clients can rely on.
+
+The tree (codes in brackets reach clients as ``extensions.code``)::
+
+    UnionTreeError [INTERNAL]
+     ├── BadUserInput [BAD_USER_INPUT]        malformed id, date, certificate, credit code ...
+     ├── NotFound [NOT_FOUND]                 unknown id (or outside the caller's scope)
+     ├── Conflict [CONFLICT]                  a rule of the register forbids the change
+     ├── Forbidden [FORBIDDEN]
+     ├── Unauthenticated [UNAUTHENTICATED]
+     └── GraphError [INTERNAL]
+          ├── GraphStoreError [INTERNAL]      the engine rejected a query (a bug of ours)
+          └── GraphUnavailableError [GRAPH_UNAVAILABLE]
+               └── EngineStartError           the embedded engine could not be started
+
+``message`` is Chinese, for the officials who read it; it never carries a driver's text,
+a certificate number or a phone. ``reason`` is a finer, stable machine code
+(``CYCLE``, ``LEVEL_ORDER``, ``DUPLICATE_ID`` ...) and ``field`` names the offending input.
+This module imports nothing of ours, so every layer may raise these.
+"""
+
+from __future__ import annotations
+
+
+class UnionTreeError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    code = "INTERNAL"
+    default_message = "服务内部错误"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        reason: str | None = None,
+        field: str | None = None,
+        details: dict[str, object] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.reason = reason
+        self.field = field
+        self.details = details or {}
+        super().__init__(self.message)
+
+    def extensions(self) -> dict[str, object]:
+        """The machine-readable part a client receives."""
+        ext: dict[str, object] = {"code": self.code}
+        if self.reason:
+            ext["reason"] = self.reason
+        if self.field:
+            ext["field"] = self.field
+        if self.details:
+            ext["details"] = self.details
+        return ext
+
+
+class BadUserInput(UnionTreeError):
+    code = "BAD_USER_INPUT"
+    default_message = "输入有误"
+
+
+class NotFound(UnionTreeError):
+    code = "NOT_FOUND"
+    default_message = "未找到"
+
+
+class Conflict(UnionTreeError):
+    code = "CONFLICT"
+    default_message = "操作与现有数据冲突"
+
+
+class Forbidden(UnionTreeError):
+    code = "FORBIDDEN"
+    default_message = "无权执行此操作"
+
+
+class Unauthenticated(UnionTreeError):
+    code = "UNAUTHENTICATED"
+    default_message = "请先登录"
+
+
+class GraphError(UnionTreeError):
+    code = "INTERNAL"
+    default_message = "图数据库错误"
+
+
+class GraphStoreError(GraphError):
+    """The engine was reached and rejected the query."""
+
+    default_message = "图数据库拒绝了查询"
+
+
+class GraphUnavailableError(GraphError):
+    """The engine could not be reached (or is not running)."""
+
+    code = "GRAPH_UNAVAILABLE"
+    default_message = "图数据库暂时不可用，请稍后重试"
+
+
+class EngineStartError(GraphUnavailableError):
+    """The embedded engine could not be started (binary missing, port busy, data dir in use)."""
+
+    default_message = "内置图数据库无法启动"

@@ -1,0 +1,104 @@
+"""Subtree statistics: read from maintained rollups, rebuilt and verified from the edges."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from graph_service.domain.stats import SubtreeStats, UnionNode
+from graph_service.repositories.rollups import HistoryRepository, RollupRepository
+from graph_service.services.rollups import (
+    descendants,
+    direct_tallies,
+    full_counters,
+    subtree_sums,
+)
+from graph_service.services.tree import TreeService
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """A stored rollup counter that differs from the live count."""
+
+    union_id: str
+    key: str
+    stored: int
+    live: int
+
+
+class StatsService:
+    """上级工会看下级: the figures of a union's whole subtree."""
+
+    def __init__(
+        self, tree: TreeService, rollups: RollupRepository, history: HistoryRepository
+    ) -> None:
+        self._tree = tree
+        self._rollups = rollups
+        self._history = history
+
+    async def subtree_stats(self, union_id: str, *, as_of: date | None = None) -> SubtreeStats:
+        """Figures of the subtree: now from the stored rollup, on a past day from edge history."""
+        union = await self._tree.get_union(union_id, field="unionId")
+        if as_of is not None and as_of < date.today():
+            return await self._stats_as_of(union.id, as_of)
+        stored = await self._rollups.stored([union.id])
+        return SubtreeStats.from_counters(union.id, stored.get(union.id, Counter()))
+
+    async def _stats_as_of(self, root: str, as_of: date) -> SubtreeStats:
+        day = as_of.isoformat()
+        rows = await self._history.subtree(root, day)
+        counters: Counter[str] = Counter()
+        for row in rows:
+            dissolved_on = row.get("dissolvedOn")
+            dissolved = row["status"] == "DISSOLVED" and (
+                dissolved_on is None or str(dissolved_on) <= day
+            )
+            if not dissolved:
+                counters["unions"] += 1
+                counters[f"level:{row['level']}"] += 1
+                counters["grassroots"] += row["level"] == "GRASSROOTS"
+        ids = [str(r["id"]) for r in rows]
+        members = [r | {"id": root} for r in await self._history.member_tallies(ids, day)]
+        employers = [r | {"id": root} for r in await self._history.employer_tallies(ids, day)]
+        direct = direct_tallies([], members, employers, [])
+        counters.update(direct.get(root, Counter()))
+        return SubtreeStats.from_counters(root, counters, as_of=as_of)
+
+    async def live_counters(self) -> dict[str, Counter[str]]:
+        """Every union's subtree counters, recomputed from the nodes and current edges."""
+        return (await self._live())[1]
+
+    async def _live(self) -> tuple[list[UnionNode], dict[str, Counter[str]]]:
+        skeleton = await self._rollups.skeleton()
+        direct = direct_tallies(
+            skeleton,
+            await self._rollups.member_tallies(),
+            await self._rollups.employer_tallies(),
+            await self._rollups.uncovered_tallies(),
+        )
+        return skeleton, subtree_sums(skeleton, direct)
+
+    async def rebuild(self) -> int:
+        """Recompute every rollup from the edges and store it; returns how many unions."""
+        live = await self.live_counters()
+        stored = await self._rollups.stored(list(live))
+        keys = {k for counters in (*live.values(), *stored.values()) for k in counters}
+        await self._rollups.store_all({uid: full_counters(c, keys) for uid, c in live.items()})
+        return len(live)
+
+    async def verify(self, union_id: str | None = None) -> list[Mismatch]:
+        """Every stored counter that differs from the live recount (of one subtree or all)."""
+        skeleton, live = await self._live()
+        if union_id is not None:
+            root = (await self._tree.get_union(union_id, field="unionId")).id
+            scope = descendants(skeleton, root)
+            live = {uid: c for uid, c in live.items() if uid in scope}
+        stored = await self._rollups.stored(list(live))
+        mismatches = []
+        for uid, counters in live.items():
+            have = stored.get(uid, Counter())
+            for key in sorted(set(counters) | set(have)):
+                if counters[key] != have[key]:
+                    mismatches.append(Mismatch(uid, key, have[key], counters[key]))
+        return mismatches

@@ -1,0 +1,46 @@
+"""The GraphStore port: the only way the library talks to a graph engine."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+Row = dict[str, object]
+
+
+@dataclass(frozen=True)
+class Query:
+    """One Cypher statement from ``cypher/``, with per-engine overrides."""
+
+    name: str
+    text: str
+    params: frozenset[str] = frozenset()
+    overrides: Mapping[str, str] = field(default_factory=dict)
+
+    def text_for(self, engine: str) -> str:
+        """The statement the given engine runs (``falkordb`` or ``neo4j``)."""
+        return self.overrides.get(engine, self.text)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """A graph engine spoken to in Cypher; adapters live in ``graph_service.engines``."""
+
+    engine: str
+
+    async def read(self, query: Query, params: Mapping[str, object] | None = None) -> list[Row]:
+        """Run a read-only statement; rows are dicts keyed by the RETURN column names."""
+        ...
+
+    async def write(self, query: Query, params: Mapping[str, object] | None = None) -> list[Row]:
+        """Run one statement as one atomic write transaction."""
+        ...
+
+    async def ensure_schema(self) -> None:
+        """Create constraints and indexes if they do not exist (idempotent)."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections (and stop an embedded engine)."""
+        ...

