@@ -18,6 +18,8 @@ class Context(BaseContext):
     services: Services
     may_see_personal_data: bool = False
     request_id: str | None = None
+    actor: str = "anonymous"
+    """Who is asking: recorded as ``recordedBy`` on every change (accounts come with access control)."""
     unions: DataLoader[str, Union | None] = field(init=False)
     employers: DataLoader[str, Employer | None] = field(init=False)
 

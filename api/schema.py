@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.tools import merge_types
 
 from api.context import Context
 from api.errors import ClientErrors
@@ -24,7 +25,7 @@ Info = strawberry.Info[Context, None]
 
 
 @strawberry.type
-class Query:
+class TreeQuery:
     @strawberry.field(description="一个工会（按统一社会信用代码或临时赋码）")
     async def union(self, info: Info, id: strawberry.ID) -> UnionType | None:
         return UnionType.from_domain(await info.context.services.tree.get_union(str(id)))
@@ -65,12 +66,20 @@ class Query:
         return SubtreeStats.from_domain(stats)
 
 
+QUERIES: list[type] = [TreeQuery]
+"""Query types of each area, merged into one ``Query`` (areas append theirs here)."""
+MUTATIONS: list[type] = []
+"""Mutation types of each area, merged into one ``Mutation``."""
+
+
 def build_schema() -> strawberry.Schema:
     """The schema with error mapping and document limits."""
+    query = merge_types("Query", tuple(QUERIES))
+    mutation = merge_types("Mutation", tuple(MUTATIONS)) if MUTATIONS else None
     extensions: list[Any] = [
         ClientErrors,
         lambda: QueryDepthLimiter(max_depth=12),
         lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=2_000),
     ]
-    return strawberry.Schema(query=Query, extensions=extensions)
+    return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)

@@ -1,5 +1,5 @@
-// Store recomputed subtree rollups on unions (every r_* key is written, zeros included).
-// $rows: list<map> — {id: string, rollup: map of r_* counters}
+// Store recomputed subtree rollup vectors on unions.
+// $rows: list<map> — {id: string, rollup: list<int> in the order of ROLLUP_KEYS}
 UNWIND $rows AS row
 MATCH (u:Union {id: row.id})
-SET u += row.rollup
+SET u.rollup = row.rollup

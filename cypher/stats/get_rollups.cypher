@@ -1,5 +1,5 @@
-// The maintained subtree rollups of unions (properties named r_*), read from the nodes themselves.
+// The maintained subtree rollup vectors of unions (order: graph_service.domain.stats.ROLLUP_KEYS).
 // $ids: list<string> — union codes
 UNWIND $ids AS wanted
 MATCH (u:Union {id: wanted})
-RETURN u.id AS id, properties(u) AS props
+RETURN u.id AS id, u.rollup AS rollup

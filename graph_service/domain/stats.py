@@ -8,33 +8,45 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-ROLLUP_PREFIX = "r_"
 TOTAL_KEYS = ("unions", "grassroots", "employers", "employees", "members", "newForm", "noUnion")
-BREAKDOWNS = ("level", "gender", "household", "nature")
+_BUCKETS: dict[str, tuple[str, ...]] = {
+    # the first code of each breakdown is where unknown or missing values are counted
+    "level": ("NATIONAL", "PROVINCE", "CITY", "COUNTY", "TOWNSHIP", "FEDERATION", "GRASSROOTS"),
+    "gender": ("0", "1", "2", "9"),
+    "household": ("0", "1", "2"),
+    "nature": ("00", "01", "02", "03", "04", "05", "06", "07", "08", "09", "10"),
+}
+ROLLUP_KEYS: tuple[str, ...] = TOTAL_KEYS + tuple(
+    f"{name}:{code}" for name, codes in _BUCKETS.items() for code in codes
+)
+"""The order of the ``rollup`` vector stored on every union (append only: never reorder)."""
+_INDEX = {key: i for i, key in enumerate(ROLLUP_KEYS)}
 UNCOVERED_THRESHOLD = 25  # 应建未建: employers with 25+ employees should have a union
 
 
-def rollup_property(key: str) -> str:
-    """``level:CITY`` -> ``r_level_CITY`` (a property name both engines accept)."""
-    return ROLLUP_PREFIX + key.replace(":", "_")
+def bucket(key: str) -> str:
+    """The rollup key a tally lands in: unknown codes of a breakdown go to its first bucket."""
+    if key in _INDEX:
+        return key
+    name, _, _code = key.partition(":")
+    if name in _BUCKETS:
+        return f"{name}:{_BUCKETS[name][0]}"
+    raise KeyError(f"not a rollup key: {key}")
 
 
-def rollup_key(prop: str) -> str | None:
-    """Inverse of :func:`rollup_property`; None for properties that are not rollups."""
-    if not prop.startswith(ROLLUP_PREFIX):
-        return None
-    key = prop[len(ROLLUP_PREFIX) :]
-    head, _, rest = key.partition("_")
-    return f"{head}:{rest}" if head in BREAKDOWNS and rest else key
+def rollup_vector(counters: Counter[str]) -> list[int]:
+    """Counters as the stored vector (order of ROLLUP_KEYS)."""
+    vector = [0] * len(ROLLUP_KEYS)
+    for key, value in counters.items():
+        vector[_INDEX[bucket(key)]] += int(value)
+    return vector
 
 
-def counters_from_props(props: dict[str, object]) -> Counter[str]:
-    """The rollup counters stored among a union's properties."""
+def counters_from_vector(vector: list[int] | None) -> Counter[str]:
+    """The stored vector back as counters (a missing vector is all zeros)."""
     out: Counter[str] = Counter()
-    for prop, value in props.items():
-        key = rollup_key(prop)
-        if key is not None and isinstance(value, int | float):
-            out[key] = int(value)
+    for key, value in zip(ROLLUP_KEYS, vector or [], strict=False):
+        out[key] = int(value)
     return out
 
 

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from graph_service.domain.stats import (
     UNCOVERED_THRESHOLD,
     UnionNode,
-    counters_from_props,
-    rollup_property,
+    counters_from_vector,
+    rollup_vector,
 )
 from graph_service.queries import q
 from graph_service.store import GraphStore, Row
@@ -25,7 +25,7 @@ class RollupRepository:
     async def stored(self, ids: Sequence[str]) -> dict[str, Counter[str]]:
         """Stored rollup counters of unions by id (unknown ids absent)."""
         rows = await self._store.read(q("stats/get_rollups"), {"ids": list(ids)})
-        return {str(r["id"]): counters_from_props(dict(r["props"])) for r in rows}  # type: ignore[call-overload]
+        return {str(r["id"]): counters_from_vector(r["rollup"]) for r in rows}  # type: ignore[arg-type]
 
     async def skeleton(self) -> list[UnionNode]:
         """Every union with its current parent."""
@@ -56,11 +56,8 @@ class RollupRepository:
         return await self._store.read(q("rollup/count_uncovered_employers"), params)
 
     async def store_all(self, counters: dict[str, Counter[str]]) -> None:
-        """Write counters (every key, zeros included) onto the unions, in batches."""
-        rows = [
-            {"id": uid, "rollup": {rollup_property(k): int(v) for k, v in c.items()}}
-            for uid, c in counters.items()
-        ]
+        """Write counters onto the unions as their rollup vectors, in batches."""
+        rows = [{"id": uid, "rollup": rollup_vector(c)} for uid, c in counters.items()]
         for start in range(0, len(rows), self._batch):
             await self._store.write(
                 q("rollup/set_rollups"), {"rows": rows[start : start + self._batch]}

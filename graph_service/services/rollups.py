@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from graph_service.domain.stats import TOTAL_KEYS, UnionNode
+from graph_service.domain.stats import UnionNode, bucket
 
 _LOCAL_LEVELS = ("COUNTY", "CITY", "PROVINCE")
 
@@ -23,22 +23,22 @@ def direct_tallies(
         if node.status != "DISSOLVED":
             tally = tallies[node.id]
             tally["unions"] += 1
-            tally[f"level:{node.level}"] += 1
+            tally[bucket(f"level:{node.level}")] += 1
             if node.level == "GRASSROOTS":
                 tally["grassroots"] += 1
     for row in member_rows:
         tally = tallies.setdefault(str(row["id"]), Counter())
         n = int(row["n"])  # type: ignore[call-overload]
         tally["members"] += n
-        tally[f"gender:{row['gender'] or '0'}"] += n
-        tally[f"household:{row['householdType'] or '0'}"] += n
+        tally[bucket(f"gender:{row['gender']}")] += n
+        tally[bucket(f"household:{row['householdType']}")] += n
         if row["newFormWorker"]:
             tally["newForm"] += n
     for row in employer_rows:
         tally = tallies.setdefault(str(row["id"]), Counter())
         tally["employers"] += int(row["n"])  # type: ignore[call-overload]
         tally["employees"] += int(row["employees"] or 0)  # type: ignore[call-overload]
-        tally[f"nature:{row['nature'] or '00'}"] += int(row["n"])  # type: ignore[call-overload]
+        tally[bucket(f"nature:{row['nature']}")] += int(row["n"])  # type: ignore[call-overload]
     local = _local_federations(nodes)
     for row in uncovered_rows:
         owner = _area_owner(local, str(row["regionCode"] or ""))
@@ -96,13 +96,6 @@ def _depth(uid: str, parent: Mapping[str, str | None], memo: dict[str, int]) -> 
     for offset, member in enumerate(reversed(chain), start=1):
         memo[member] = base + offset
     return memo[uid]
-
-
-def full_counters(counters: Counter[str], keys: Iterable[str]) -> Counter[str]:
-    """Counters with every known key present (zeros included), so stale values get overwritten."""
-    out: Counter[str] = Counter({k: 0 for k in (*TOTAL_KEYS, *keys)})
-    out.update(counters)
-    return out
 
 
 def descendants(unions: Iterable[UnionNode], root: str) -> set[str]:

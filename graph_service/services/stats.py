@@ -6,12 +6,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
-from graph_service.domain.stats import SubtreeStats, UnionNode
+from graph_service.domain.stats import ROLLUP_KEYS, SubtreeStats, UnionNode
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.services.rollups import (
     descendants,
     direct_tallies,
-    full_counters,
     subtree_sums,
 )
 from graph_service.services.tree import TreeService
@@ -82,9 +81,7 @@ class StatsService:
     async def rebuild(self) -> int:
         """Recompute every rollup from the edges and store it; returns how many unions."""
         live = await self.live_counters()
-        stored = await self._rollups.stored(list(live))
-        keys = {k for counters in (*live.values(), *stored.values()) for k in counters}
-        await self._rollups.store_all({uid: full_counters(c, keys) for uid, c in live.items()})
+        await self._rollups.store_all(live)
         return len(live)
 
     async def verify(self, union_id: str | None = None) -> list[Mismatch]:
@@ -98,7 +95,7 @@ class StatsService:
         mismatches = []
         for uid, counters in live.items():
             have = stored.get(uid, Counter())
-            for key in sorted(set(counters) | set(have)):
+            for key in ROLLUP_KEYS:
                 if counters[key] != have[key]:
                     mismatches.append(Mismatch(uid, key, have[key], counters[key]))
         return mismatches

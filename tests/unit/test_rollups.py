@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 
 from graph_service.domain.stats import (
+    ROLLUP_KEYS,
     SubtreeStats,
     UnionNode,
-    counters_from_props,
-    rollup_key,
-    rollup_property,
+    bucket,
+    counters_from_vector,
+    rollup_vector,
 )
 from graph_service.services.rollups import descendants, direct_tallies, subtree_sums
 
@@ -49,24 +50,31 @@ def test_descendants_include_the_root_and_stop_at_the_subtree() -> None:
     assert descendants(TREE, "city") == {"city", "county", "g1", "g2"}
 
 
-def test_rollup_property_round_trip() -> None:
-    for key in ("members", "newForm", "level:GRASSROOTS", "gender:1", "nature:05"):
-        assert rollup_key(rollup_property(key)) == key
-    assert rollup_key("name") is None
+def test_rollup_vector_round_trip_and_unknown_codes_bucketed() -> None:
+    counters = Counter(
+        {"members": 6, "gender:1": 3, "gender:x": 2, "nature:99": 1, "level:CITY": 1}
+    )
+    back = counters_from_vector(rollup_vector(counters))
+    assert back["members"] == 6 and back["gender:1"] == 3
+    assert back["gender:0"] == 2 and back["nature:00"] == 1  # unknown codes: first bucket
+    assert len(rollup_vector(Counter())) == len(ROLLUP_KEYS)
+    assert counters_from_vector(None) == Counter()
+    assert bucket("household:None") == "household:0"
 
 
 def test_stats_from_counters() -> None:
-    props = {
-        "r_members": 6,
-        "r_employees": 10,
-        "r_gender_1": 3,
-        "r_gender_2": 3,
-        "name": "x",
-        "r_unions": 4,
-        "r_level_CITY": 1,
-        "r_level_COUNTY": 0,
-    }
-    stats = SubtreeStats.from_counters("root", counters_from_props(props))
+    counters = Counter(
+        {
+            "members": 6,
+            "employees": 10,
+            "gender:1": 3,
+            "gender:2": 3,
+            "unions": 4,
+            "level:CITY": 1,
+            "level:COUNTY": 0,
+        }
+    )
+    stats = SubtreeStats.from_counters("root", counters_from_vector(rollup_vector(counters)))
     assert stats.members == 6 and stats.membership_rate == 0.6
     assert [c.key for c in stats.by_gender] == ["1", "2"]
     assert [c.key for c in stats.by_level] == ["CITY"]  # zero buckets are left out
