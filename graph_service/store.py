@@ -41,6 +41,10 @@ class GraphStore(Protocol):
         """Create constraints and indexes if they do not exist (idempotent)."""
         ...
 
+    async def checkpoint(self) -> None:
+        """Compact the engine's durable log after a bulk load (so restarts stay fast)."""
+        ...
+
     async def close(self) -> None:
         """Release connections (and stop an embedded engine)."""
         ...

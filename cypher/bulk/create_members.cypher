@@ -1,14 +1,13 @@
-// Create new members with their membership and employment edges in one statement.
-// Edges are created only where the row names a union / employer that exists.
-// $rows: list<map> — {props: map of member properties incl. id and certKey, unionId: string?,
-//                     employerId: string?, since: string (ISO date)}
+// Create new members that have both a union and an employer, with both edges (the fast path).
+// $rows: list<list> — positional rows, see graph_service.services.demo.MEMBER_COLUMNS:
+//   [0 id, 1 certKey, 2 name, 3 gender, 4 phone, 5 householdType, 6 political, 7 education,
+//    8 newFormWorker, 9 joinedOn, 10 status, 11 unionPost, 12 unionPostType, 13 unionId, 14 employerId]
 UNWIND $rows AS row
-CREATE (m:Member)
-SET m = row.props
-WITH m, row
-OPTIONAL MATCH (u:Union {id: row.unionId})
-OPTIONAL MATCH (e:Employer {id: row.employerId})
-FOREACH (_ IN CASE WHEN u IS NULL THEN [] ELSE [1] END |
-  CREATE (m)-[:MEMBER_OF {since: row.since}]->(u))
-FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END |
-  CREATE (m)-[:EMPLOYED_BY {since: row.since}]->(e))
+MATCH (u:Union {id: row[13]})
+MATCH (e:Employer {id: row[14]})
+CREATE (m:Member {id: row[0], certKey: row[1], name: row[2], gender: row[3], phone: row[4],
+                  householdType: row[5], political: row[6], education: row[7],
+                  newFormWorker: row[8], joinedOn: row[9], status: row[10],
+                  unionPost: row[11], unionPostType: row[12]})
+CREATE (m)-[:MEMBER_OF {since: row[9]}]->(u)
+CREATE (m)-[:EMPLOYED_BY {since: row[9]}]->(e)

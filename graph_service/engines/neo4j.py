@@ -87,6 +87,9 @@ class Neo4jStore:
             async with self._driver.session(database=self._database) as session:
                 await (await session.run("MATCH (n) DETACH DELETE n")).consume()
 
+    async def checkpoint(self) -> None:
+        """Nothing to do: Neo4j checkpoints its transaction log itself."""
+
     async def ping(self) -> bool:
         """True when the server answers."""
         with map_neo4j_errors("ping"):

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
+import multiprocessing
+import queue as queue_module
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from multiprocessing import queues as mp_queues
 
 from graph_service.demo.generator import DemoConfig, generate
+from graph_service.domain.stats import UNCOVERED_THRESHOLD, UnionNode
 from graph_service.errors import Conflict
 from graph_service.queries import q
 from graph_service.services.stats import StatsService
-from graph_service.store import GraphStore
+from graph_service.store import GraphStore, Row
 
 MARKER = "demo"
 _UNION_PROPS = (
@@ -26,20 +32,11 @@ _UNION_PROPS = (
     "phone",
 )
 _EMPLOYER_PROPS = ("name", "nature", "employeeCount", "regionCode", "industry")
-_MEMBER_PROPS = (
-    "id",
-    "name",
-    "gender",
-    "phone",
-    "householdType",
-    "political",
-    "education",
-    "newFormWorker",
-    "joinedOn",
-    "status",
-    "unionPost",
-    "unionPostType",
-)
+MEMBER_COLUMNS = (
+    "id", "certKey", "name", "gender", "phone", "householdType", "political", "education",
+    "newFormWorker", "joinedOn", "status", "unionPost", "unionPostType", "unionId", "employerId",
+)  # fmt: skip
+"""Positions of a member row in ``bulk/create_members`` (compact rows encode fast)."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -55,16 +52,17 @@ class DemoReport:
     seconds: float = 0.0
 
 
-def member_write_row(row: dict[str, object]) -> dict[str, object]:
-    """A generated member as the bulk statement expects it."""
-    props = {k: row[k] for k in _MEMBER_PROPS}
-    props["certKey"] = f"{row['certType']}:{row['certNumber']}"
-    return {
-        "props": props,
-        "unionId": row["unionId"],
-        "employerId": row["employerId"],
-        "since": row["joinedOn"],
-    }
+def member_write_row(row: dict[str, object]) -> list[object]:
+    """A generated member as a positional row of MEMBER_COLUMNS."""
+    cert_key = f"{row['certType']}:{row['certNumber']}"
+    return [cert_key if col == "certKey" else row[col] for col in MEMBER_COLUMNS]
+
+
+def split_rows(rows: list[list[object]]) -> tuple[list[list[object]], list[list[object]]]:
+    """Rows with both a union and an employer (the fast path), and the rest."""
+    full = [r for r in rows if r[13] is not None and r[14] is not None]
+    partial = [r for r in rows if r[13] is None or r[14] is None]
+    return full, partial
 
 
 class DemoLoader:
@@ -96,13 +94,17 @@ class DemoLoader:
         report = progress or (lambda stage, done, total: None)
         await self._load_unions(province.unions, report)
         await self._load_employers(province.employers, report)
-        members = await self._load_members(province.member_batches(self._batch), config, report)
+        members = await self._load_members(config, report)
         report("rollups", 0, 1)
-        await self._stats.rebuild()
+        await self._stats.store_from_tallies(
+            *_tallies(province.unions, province.employers, members)
+        )
         report("rollups", 1, 1)
         await self._mark("complete", config, started)
+        await self._store.checkpoint()
         seconds = (datetime.now(UTC) - started).total_seconds()
-        return DemoReport(True, len(province.unions), len(province.employers), members, seconds)
+        loaded = sum(int(r["n"]) for r in members)  # type: ignore[call-overload]
+        return DemoReport(True, len(province.unions), len(province.employers), loaded, seconds)
 
     async def _clear(self) -> None:
         while True:
@@ -140,18 +142,23 @@ class DemoLoader:
         await self._batched("bulk/upsert_employers", rows, "employers", report)
         await self._batched("bulk/link_coverage", links, "coverage", report)
 
-    async def _load_members(
-        self, batches: Iterator[list[dict[str, object]]], config: DemoConfig, report: Progress
-    ) -> int:
-        """Write member batches while the next one is generated in a thread."""
+    async def _load_members(self, config: DemoConfig, report: Progress) -> list[Row]:
+        """Write member batches while a child process generates the next ones (both cores busy).
+
+        Returns the child's member tallies per union (for the rollups).
+        """
         done = 0
-        pending = asyncio.create_task(asyncio.to_thread(_next_rows, batches))
-        while (rows := await pending) is not None:
-            pending = asyncio.create_task(asyncio.to_thread(_next_rows, batches))
-            await self._store.write(q("bulk/create_members"), {"rows": rows})
-            done += len(rows)
-            report("members", done, config.members)
-        return done
+        tallies: list[Row] = []
+        async with member_feed(config, self._batch, tallies) as next_batch:
+            while (rows := await next_batch()) is not None:
+                full, partial = split_rows(rows)
+                if full:
+                    await self._store.write(q("bulk/create_members"), {"rows": full})
+                if partial:
+                    await self._store.write(q("bulk/create_members_partial"), {"rows": partial})
+                done += len(rows)
+                report("members", done, config.members)
+        return tallies
 
     async def _batched(
         self, name: str, rows: list[dict[str, object]], stage: str, report: Progress
@@ -161,6 +168,88 @@ class DemoLoader:
             report(stage, min(start + self._batch, len(rows)), len(rows))
 
 
-def _next_rows(batches: Iterator[list[dict[str, object]]]) -> list[dict[str, object]] | None:
-    batch = next(batches, None)
-    return None if batch is None else [member_write_row(r) for r in batch]
+def _produce(config: DemoConfig, size: int, out: mp_queues.Queue[object]) -> None:
+    """Child process: generate the members, queue positional rows, then the tallies per union."""
+    tally: Counter[tuple[object, ...]] = Counter()
+    for batch in generate(config).member_batches(size):
+        out.put([member_write_row(r) for r in batch])
+        for r in batch:
+            tally[
+                (r["unionId"], r["gender"], r["householdType"], r["newFormWorker"], r["status"])
+            ] += 1
+    rows = [
+        {"id": uid, "gender": g, "householdType": h, "newFormWorker": nf, "status": st, "n": n}
+        for (uid, g, h, nf, st), n in tally.items()
+    ]
+    out.put(("tallies", rows))
+
+
+@asynccontextmanager
+async def member_feed(
+    config: DemoConfig, size: int, tallies: list[Row]
+) -> AsyncIterator[Callable[[], Awaitable[list[list[object]] | None]]]:
+    """Batches of member rows generated in a child process, a few batches ahead.
+
+    After the last batch, ``tallies`` receives the child's member counts per union.
+    """
+    ctx = multiprocessing.get_context("fork")  # the child only generates rows: no loop, no sockets
+    queue: mp_queues.Queue[object] = ctx.Queue(maxsize=4)
+    child = ctx.Process(target=_produce, args=(config, size, queue), daemon=True)
+    child.start()
+
+    async def next_batch() -> list[list[object]] | None:
+        while True:
+            try:
+                item = await asyncio.to_thread(queue.get, True, 1.0)
+            except queue_module.Empty:
+                if not child.is_alive():
+                    raise RuntimeError("demo generator process died") from None
+                continue
+            if isinstance(item, tuple):
+                tallies.extend(item[1])
+                return None
+            return item  # type: ignore[return-value]
+
+    try:
+        yield next_batch
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join(5)
+
+
+def _tallies(
+    unions: list[dict[str, object]], employers: list[dict[str, object]], members: list[Row]
+) -> tuple[list[UnionNode], list[Row], list[Row], list[Row]]:
+    """The rollup inputs of a generated province, in the shapes of the live tally reads."""
+    skeleton = [
+        UnionNode(
+            id=str(u["id"]),
+            level=str(u["level"]),
+            status=str(u["status"]),
+            parent_id=_text(u["parentId"]),
+            region_code=_text(u["regionCode"]),
+            kind=_text(u["kind"]),
+        )
+        for u in unions
+    ]
+    covered: Counter[tuple[object, object]] = Counter()
+    headcount: Counter[tuple[object, object]] = Counter()
+    uncovered: Counter[object] = Counter()
+    for e in employers:
+        if e["unionId"] is not None:
+            covered[(e["unionId"], e["nature"])] += 1
+            headcount[(e["unionId"], e["nature"])] += int(e["employeeCount"])  # type: ignore[call-overload]
+        elif int(e["employeeCount"]) >= UNCOVERED_THRESHOLD:  # type: ignore[call-overload]
+            uncovered[e["regionCode"]] += 1
+    employer_rows: list[Row] = [
+        {"id": uid, "nature": nature, "n": n, "employees": headcount[(uid, nature)]}
+        for (uid, nature), n in covered.items()
+    ]
+    uncovered_rows: list[Row] = [{"regionCode": code, "n": n} for code, n in uncovered.items()]
+    member_rows = [r for r in members if r["id"] is not None and r["status"] != "LEFT"]
+    return skeleton, member_rows, employer_rows, uncovered_rows
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -14,6 +14,7 @@ from graph_service.services.rollups import (
     subtree_sums,
 )
 from graph_service.services.tree import TreeService
+from graph_service.store import Row
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,11 @@ class StatsService:
             return await self._stats_as_of(union.id, as_of)
         stored = await self._rollups.stored([union.id])
         return SubtreeStats.from_counters(union.id, stored.get(union.id, Counter()))
+
+    async def live_subtree_stats(self, union_id: str) -> SubtreeStats:
+        """Today's figures counted live by traversing the subtree (what rollups save us)."""
+        union = await self._tree.get_union(union_id, field="unionId")
+        return await self._stats_as_of(union.id, date.today())
 
     async def _stats_as_of(self, root: str, as_of: date) -> SubtreeStats:
         day = as_of.isoformat()
@@ -83,6 +89,19 @@ class StatsService:
         live = await self.live_counters()
         await self._rollups.store_all(live)
         return len(live)
+
+    async def store_from_tallies(
+        self,
+        skeleton: list[UnionNode],
+        member_rows: list[Row],
+        employer_rows: list[Row],
+        uncovered_rows: list[Row],
+    ) -> int:
+        """Store rollups summed from tallies a bulk loader kept (same shapes as the live reads)."""
+        direct = direct_tallies(skeleton, member_rows, employer_rows, uncovered_rows)
+        totals = subtree_sums(skeleton, direct)
+        await self._rollups.store_all(totals)
+        return len(totals)
 
     async def verify(self, union_id: str | None = None) -> list[Mismatch]:
         """Every stored counter that differs from the live recount (of one subtree or all)."""

@@ -1,0 +1,102 @@
+"""Issue 2 figures: engine start to ready, demo load rate, memory per member.
+
+    python -m bench.bench_foundation --members 1000000 [--data-dir DIR] [--keep]
+
+Loads a generated province into a fresh embedded engine (append-only file, fsync always),
+end to end: generation, batched UNWIND writes and the rollup build.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+
+from bench.common import save
+from graph_service.bootstrap import open_runtime
+from graph_service.demo.generator import DemoConfig
+from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.settings import Settings
+
+
+def start_times(repeat: int = 10) -> list[float]:
+    """Seconds from launch to the first answered PING, on an empty data dir."""
+    out = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            engine = EmbeddedFalkorDB(Path(tmp)).start()
+            out.append(time.perf_counter() - start)
+            engine.stop()
+    return out
+
+
+def used_memory(engine: EmbeddedFalkorDB) -> int:
+    """Bytes the engine process uses (redis INFO used_memory)."""
+    client = redis.Redis(unix_socket_path=engine.unix_socket) if engine.unix_socket else \
+        redis.Redis(host="127.0.0.1", port=engine.port or 0, password=engine.password)
+    try:
+        return int(client.info("memory")["used_memory"])
+    finally:
+        client.close()
+
+
+async def load(members: int, data_dir: Path, appendfsync: str) -> dict[str, object]:
+    """Load a demo province and measure rate and memory."""
+    settings = Settings(data_dir=data_dir, appendfsync=appendfsync)  # type: ignore[arg-type]
+    runtime = await open_runtime(settings)
+    engine: EmbeddedFalkorDB = runtime.store.embedded  # type: ignore[attr-defined]
+    try:
+        before = used_memory(engine)
+        report = await runtime.services.demo.load(DemoConfig(members=members, seed=42))
+        graph_mb = await runtime.store.memory_usage_mb()  # type: ignore[attr-defined]
+        after = used_memory(engine)
+    finally:
+        await runtime.close()
+    restart = time.perf_counter()
+    engine = EmbeddedFalkorDB(data_dir).start()
+    restart_s = time.perf_counter() - restart
+    engine.stop()
+    return {
+        "members": report.members, "unions": report.unions, "employers": report.employers,
+        "seconds": round(report.seconds, 2),
+        "members_per_s": round(report.members / report.seconds),
+        "appendfsync": appendfsync,
+        "graph_bytes_per_member": round(graph_mb * 1024 * 1024 / report.members),
+        "engine_used_bytes_per_member": round((after - before) / report.members),
+        "restart_with_data_s": round(restart_s, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--data-dir", type=Path, default=None)
+    parser.add_argument("--appendfsync", default="always", choices=["always", "everysec"])
+    parser.add_argument("--keep", action="store_true", help="keep the loaded data dir")
+    args = parser.parse_args()
+    starts = start_times()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="union-tree-bench-"))
+    try:
+        loaded = asyncio.run(load(args.members, data_dir, args.appendfsync))
+    finally:
+        if not args.keep and args.data_dir is None:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    result = {
+        "engine_start_to_ready_s": {"median": round(statistics.median(starts), 3),
+                                    "max": round(max(starts), 3), "target": 1.0},
+        "demo_load": loaded | {"target_members_per_s": 25_000, "target_bytes_per_member": 1024},
+    }
+    print(save(f"foundation_{args.members}", result).read_text(encoding="utf-8"))
+    if args.keep:
+        print(f"data kept in {data_dir}")
+
+
+if __name__ == "__main__":
+    main()
