@@ -78,6 +78,14 @@ def connection(page: Page[D], wrap: Callable[[D], N]) -> Connection[N]:
     )
 
 
+async def load_union(context: Context, union_id: str | None) -> UnionType | None:
+    """A union by id through the request's batching loader (None when absent)."""
+    if union_id is None:
+        return None
+    found = await context.unions.load(union_id)
+    return UnionType.from_domain(found) if found else None
+
+
 @strawberry.type
 class Count:
     key: str
@@ -159,10 +167,7 @@ class UnionType:
 
     @strawberry.field
     async def parent(self, info: strawberry.Info[Context, None]) -> UnionType | None:
-        if self.parent_id is None:
-            return None
-        found = await info.context.unions.load(self.parent_id)
-        return UnionType.from_domain(found) if found else None
+        return await load_union(info.context, self.parent_id)
 
     @strawberry.field
     async def ancestors(self, info: strawberry.Info[Context, None]) -> list[UnionType]:
@@ -226,10 +231,7 @@ class EmployerType:
 
     @strawberry.field
     async def union(self, info: strawberry.Info[Context, None]) -> UnionType | None:
-        if self.union_id is None:
-            return None
-        found = await info.context.unions.load(self.union_id)
-        return UnionType.from_domain(found) if found else None
+        return await load_union(info.context, self.union_id)
 
 
 @strawberry.type(name="Member")
@@ -261,10 +263,7 @@ class MemberType:
 
     @strawberry.field
     async def union(self, info: strawberry.Info[Context, None]) -> UnionType | None:
-        if self.union_id is None:
-            return None
-        found = await info.context.unions.load(self.union_id)
-        return UnionType.from_domain(found) if found else None
+        return await load_union(info.context, self.union_id)
 
     @strawberry.field
     async def employer(self, info: strawberry.Info[Context, None]) -> EmployerType | None:
