@@ -52,7 +52,9 @@ def _local_federations(nodes: list[UnionNode]) -> dict[str, str]:
     out: dict[str, str] = {}
     for node in nodes:
         if node.level in _LOCAL_LEVELS and node.region_code and node.kind == "地方总工会":
-            out.setdefault(node.region_code, node.id)
+            current = out.get(node.region_code)
+            if current is None or node.id < current:  # two in one area: the lowest id, always
+                out[node.region_code] = node.id
     return out
 
 
