@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from strawberry.fastapi import GraphQLRouter
 
 from api.context import Context
+from api.imports import router as imports_router
 from api.schema import build_schema
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
@@ -64,6 +65,7 @@ def create_app(
         allow_queries_via_get=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(imports_router)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

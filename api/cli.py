@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -146,6 +147,48 @@ def rebuild_rollups() -> None:
         return await runtime.services.stats.rebuild()
 
     console.print(f"已重算 {_run(work)} 个工会的汇总")
+
+
+@app.command("import")
+def import_(
+    files: Annotated[list[Path], typer.Argument(help="xlsx/xls/csv files", exists=False)],
+    union: Annotated[str | None, typer.Option("--union", help="union code of a roster")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="validate, write nothing")] = False,
+    report: Annotated[Path | None, typer.Option("--report", help="error report xlsx")] = None,
+) -> None:
+    """Import 附件1/附件3/Hubei/canonical files; exit 1 when any row was rejected."""
+    from loaders.cli_support import run_import
+
+    summary = _run(lambda rt: run_import(rt, files, union, dry_run, report, console))
+    if summary.rejected:
+        raise typer.Exit(1)
+
+
+@app.command("export")
+def export(
+    union_id: Annotated[str, typer.Argument(help="subtree root")],
+    to: Annotated[Path, typer.Option("--to", help="output xlsx")],
+) -> None:
+    """Write a union's subtree in the template layout (unions sheet + members sheet)."""
+    from loaders.exporter import export_subtree
+
+    counts = _run(lambda rt: export_subtree(rt.services.imports, union_id, to))
+    console.print(f"已导出：组织信息 {counts['units']} 行，会员 {counts['members']} 行 → {to}")
+
+
+@app.command("bootstrap")
+def bootstrap(
+    province: Annotated[str, typer.Option("--province", help="GB/T 2260 province code, e.g. 42")],
+) -> None:
+    """Create the national root and the province, city and county federations (idempotent)."""
+
+    async def work(runtime: Runtime) -> object:
+        return await runtime.services.imports.bootstrap(province, operator="cli")
+
+    out = _run(work)
+    console.print(
+        f"地方总工会：新建 {out.created}，更新 {out.updated}，已存在 {out.unchanged}"  # type: ignore[attr-defined]
+    )
 
 
 if __name__ == "__main__":

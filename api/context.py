@@ -19,7 +19,7 @@ class Context(BaseContext):
     may_see_personal_data: bool = False
     request_id: str | None = None
     actor: str = "anonymous"
-    """Who is asking: recorded as ``recordedBy`` on every change (accounts come with access control)."""
+    """Who is asking: recorded as ``recordedBy`` on every change (accounts: access control)."""
     unions: DataLoader[str, Union | None] = field(init=False)
     employers: DataLoader[str, Employer | None] = field(init=False)
 

@@ -9,8 +9,11 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
+from api.affiliation import AffiliationMutation, AffiliationQuery
+from api.anomalies import AnomalyQuery
 from api.context import Context
 from api.errors import ClientErrors
+from api.membership import MembershipMutation, MembershipQuery
 from api.types import (
     Connection,
     EmployerType,
@@ -66,9 +69,9 @@ class TreeQuery:
         return SubtreeStats.from_domain(stats)
 
 
-QUERIES: list[type] = [TreeQuery]
+QUERIES: list[type] = [TreeQuery, AnomalyQuery, AffiliationQuery, MembershipQuery]
 """Query types of each area, merged into one ``Query`` (areas append theirs here)."""
-MUTATIONS: list[type] = []
+MUTATIONS: list[type] = [AffiliationMutation, MembershipMutation]
 """Mutation types of each area, merged into one ``Mutation``."""
 
 

@@ -23,7 +23,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     appendfsync: Literal["always", "everysec"] = "always"
     """``always``: every acknowledged write is on disk; ``everysec``: up to a second can be lost."""
-    engine_start_timeout_s: float = 15.0
+    engine_start_timeout_s: float = 300.0
+    """Replaying a large append-only file at start can take minutes on a big province."""
     query_timeout_ms: int = 60_000
     pool_size: int = 16
     write_batch_size: int = 5_000

@@ -54,12 +54,21 @@ def encode_param(value: object) -> str:
     anything else, or text JSON would escape as \\uXXXX (FalkorDB does not decode those),
     goes through the client's own ``stringify_param_value``.
     """
-    if isinstance(value, list) and value and isinstance(value[0], list):
-        if not any(isinstance(cell, dict | list) for cell in value[0]):
-            text = json.dumps(value, ensure_ascii=False)
-            if not _UNSAFE_ESCAPES.search(text):
-                return text
+    if _positional_rows(value):
+        text = json.dumps(value, ensure_ascii=False)
+        if not _UNSAFE_ESCAPES.search(text):
+            return text
     return stringify_param_value(value)
+
+
+def _positional_rows(value: object) -> bool:
+    """A non-empty list of lists of scalars (no maps, no nested lists)."""
+    if not isinstance(value, list) or not value:
+        return False
+    return all(
+        isinstance(row, list) and not any(isinstance(cell, dict | list) for cell in row)
+        for row in value
+    )
 
 
 def params_header(params: Mapping[str, object] | None) -> str:
@@ -118,6 +127,9 @@ class FalkorDBStore:
             "timeout": 30,
             "decode_responses": True,
             "password": password,
+            # the client's own default (5 s) would cut off long queries before the engine's
+            # query timeout does; wait a little longer than that timeout instead
+            "socket_timeout": timeout_ms / 1000 + 5,
         }
         if unix_socket:
             kwargs |= {"connection_class": aioredis.UnixDomainSocketConnection, "path": unix_socket}
@@ -219,7 +231,7 @@ class FalkorDBStore:
         return float(reply["total_graph_sz_mb"])
 
     async def checkpoint(self) -> None:
-        """Rewrite the append-only file as a snapshot plus tail (BGREWRITEAOF), in the background."""
+        """Rewrite the append-only file as a snapshot plus tail (BGREWRITEAOF), in background."""
         with map_falkordb_errors("checkpoint"), contextlib.suppress(redis_errors.ResponseError):
             await self._redis.execute_command("BGREWRITEAOF")  # refused if one is running
 

@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.repositories.tree import EmployerRepository, MemberRepository, UnionRepository
+from graph_service.services.affiliation import AffiliationService
+from graph_service.services.anomalies import AnomalyService
 from graph_service.services.demo import DemoLoader
+from graph_service.services.imports import ImportService
+from graph_service.services.membership import MembershipService
 from graph_service.services.stats import StatsService
 from graph_service.services.tree import TreeService
 from graph_service.settings import Settings
@@ -20,6 +24,10 @@ class Services:
     tree: TreeService
     stats: StatsService
     demo: DemoLoader
+    anomalies: AnomalyService
+    membership: MembershipService
+    imports: ImportService
+    affiliation: AffiliationService
 
     @classmethod
     def build(cls, store: GraphStore, settings: Settings) -> Services:
@@ -27,6 +35,19 @@ class Services:
         tree = TreeService(
             UnionRepository(store), EmployerRepository(store), MemberRepository(store)
         )
-        stats = StatsService(tree, RollupRepository(store), HistoryRepository(store))
+        rollups = RollupRepository(store)
+        stats = StatsService(tree, rollups, HistoryRepository(store))
         demo = DemoLoader(store, stats, batch_size=settings.write_batch_size)
-        return cls(tree=tree, stats=stats, demo=demo)
+        anomalies = AnomalyService(store, tree, rollups)
+        membership = MembershipService(store, tree, settings)
+        imports = ImportService(store, tree, stats)
+        affiliation = AffiliationService(store, tree, stats)
+        return cls(
+            tree=tree,
+            stats=stats,
+            demo=demo,
+            anomalies=anomalies,
+            membership=membership,
+            imports=imports,
+            affiliation=affiliation,
+        )

@@ -1,0 +1,273 @@
+"""GraphQL of membership: members join and leave, transfers (会籍接转) and their path."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import Enum
+from typing import Any
+
+import strawberry
+
+from api.context import Context
+from api.types import Connection, MemberType, UnionLevel, UnionType, connection
+from graph_service.domain.transfers import MemberTransfer as DomainTransfer
+from graph_service.domain.transfers import TransferPath as DomainPath
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum(description="离会原因")
+class LeaveReason(Enum):
+    RETIRED = "RETIRED"
+    LEFT_JOB = "LEFT_JOB"
+    TRANSFERRED_OUT = "TRANSFERRED_OUT"
+    UNEMPLOYED = "UNEMPLOYED"
+    EMPLOYER_CLOSED = "EMPLOYER_CLOSED"
+    EXPELLED = "EXPELLED"
+    WITHDREW = "WITHDREW"
+    DECEASED = "DECEASED"
+
+
+@strawberry.enum(description="会籍接转状态")
+class TransferState(Enum):
+    REQUESTED = "REQUESTED"
+    RELEASED = "RELEASED"
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+
+@strawberry.input(description="会员登记信息")
+class MemberInput:
+    union_id: strawberry.ID
+    name: str
+    id_number: str
+    employer_id: strawberry.ID | None = None
+    cert_type: str = "01"
+    gender: str | None = None
+    phone: str | None = None
+    household_type: str | None = None
+    political: str | None = None
+    education: str | None = None
+    new_form_worker: bool = False
+    joined_on: date | None = None
+    union_post: str | None = None
+    union_post_type: str | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """The input as NewMember.parse reads it (camelCase keys)."""
+        return {
+            "unionId": str(self.union_id),
+            "employerId": str(self.employer_id) if self.employer_id is not None else None,
+            "name": self.name,
+            "idNumber": self.id_number,
+            "certType": self.cert_type,
+            "gender": self.gender,
+            "phone": self.phone,
+            "householdType": self.household_type,
+            "political": self.political,
+            "education": self.education,
+            "newFormWorker": self.new_form_worker,
+            "joinedOn": self.joined_on,
+            "unionPost": self.union_post,
+            "unionPostType": self.union_post_type,
+        }
+
+
+@strawberry.type(name="TransferPath")
+class TransferPathType:
+    from_: UnionType = strawberry.field(name="from")
+    to: UnionType
+    common_ancestor: UnionType
+    up: list[UnionType]
+    down: list[UnionType]
+    hops: int
+    boundary: UnionLevel
+    cross_region: bool
+
+    @classmethod
+    def from_domain(cls, p: DomainPath) -> TransferPathType:
+        return cls(
+            from_=UnionType.from_domain(p.from_union),
+            to=UnionType.from_domain(p.to_union),
+            common_ancestor=UnionType.from_domain(p.common_ancestor),
+            up=[UnionType.from_domain(u) for u in p.up],
+            down=[UnionType.from_domain(u) for u in p.down],
+            hops=p.hops,
+            boundary=UnionLevel[p.boundary.value],
+            cross_region=p.cross_region,
+        )
+
+
+@strawberry.type(name="MemberTransfer")
+class MemberTransferType:
+    id: strawberry.ID
+    state: TransferState
+    requested_on: date
+    released_on: date | None
+    completed_on: date | None
+    expires_on: date | None
+    reason: str | None
+    note: str | None
+    member_id: strawberry.Private[str]
+    from_union_id: strawberry.Private[str]
+    to_union_id: strawberry.Private[str]
+
+    @classmethod
+    def from_domain(cls, t: DomainTransfer) -> MemberTransferType:
+        return cls(
+            id=strawberry.ID(t.id),
+            state=TransferState[t.state.value],
+            requested_on=t.requested_on or date.min,
+            released_on=t.released_on,
+            completed_on=t.completed_on,
+            expires_on=t.expires_on,
+            reason=t.reason or None,
+            note=t.note,
+            member_id=t.member_id,
+            from_union_id=t.from_union_id,
+            to_union_id=t.to_union_id,
+        )
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberType:
+        found = await info.context.services.membership.get_members([self.member_id])
+        return MemberType.from_domain(found[self.member_id], info.context)
+
+    @strawberry.field
+    async def from_union(self, info: Info) -> UnionType:
+        found = await info.context.unions.load(self.from_union_id)
+        assert found is not None
+        return UnionType.from_domain(found)
+
+    @strawberry.field
+    async def to_union(self, info: Info) -> UnionType:
+        found = await info.context.unions.load(self.to_union_id)
+        assert found is not None
+        return UnionType.from_domain(found)
+
+    @strawberry.field
+    async def path(self, info: Info) -> TransferPathType:
+        path = await info.context.services.membership.transfer_path(
+            from_union_id=self.from_union_id, to_union_id=self.to_union_id
+        )
+        return TransferPathType.from_domain(path)
+
+
+@strawberry.type
+class MembershipQuery:
+    @strawberry.field(description="会籍接转路径：向上到共同上级工会，再向下到转入工会")
+    async def transfer_path(
+        self, info: Info, from_union_id: strawberry.ID, to_union_id: strawberry.ID
+    ) -> TransferPathType:
+        path = await info.context.services.membership.transfer_path(
+            from_union_id=str(from_union_id), to_union_id=str(to_union_id)
+        )
+        return TransferPathType.from_domain(path)
+
+    @strawberry.field(description="转入或转出某工会的会籍接转")
+    async def member_transfers(
+        self,
+        info: Info,
+        union_id: strawberry.ID,
+        state: TransferState | None = None,
+        first: int = 50,
+        after: str | None = None,
+    ) -> Connection[MemberTransferType]:
+        page = await info.context.services.membership.transfers(
+            union_id=str(union_id),
+            state=state.value if state else None,
+            first=first,
+            after=after,
+        )
+        return connection(page, MemberTransferType.from_domain)
+
+    @strawberry.field(description="一次会籍接转")
+    async def member_transfer(self, info: Info, id: strawberry.ID) -> MemberTransferType | None:
+        found = await info.context.services.membership.get_transfer(str(id))
+        return MemberTransferType.from_domain(found)
+
+
+@strawberry.type
+class MembershipMutation:
+    @strawberry.mutation(description="会员入会（一证一会员）")
+    async def add_member(self, info: Info, input: MemberInput) -> MemberType:
+        member = await info.context.services.membership.add_member(
+            data=input.to_data(), actor=info.context.actor
+        )
+        return MemberType.from_domain(member, info.context)
+
+    @strawberry.mutation(description="退休、失业保留会籍；单位关闭在上级工会保留；其余离会")
+    async def end_membership(
+        self,
+        info: Info,
+        id_number: str,
+        reason: LeaveReason,
+        effective_on: date | None = None,
+        cert_type: str = "01",
+    ) -> MemberType:
+        member = await info.context.services.membership.end_membership(
+            id_number=id_number,
+            reason=reason.value,
+            effective_on=effective_on,
+            actor=info.context.actor,
+            cert_type=cert_type,
+        )
+        return MemberType.from_domain(member, info.context)
+
+    @strawberry.mutation(description="申请会籍接转")
+    async def request_member_transfer(
+        self,
+        info: Info,
+        id_number: str,
+        to_union_id: strawberry.ID,
+        reason: str | None = None,
+        cert_type: str = "01",
+        to_employer_id: strawberry.ID | None = None,
+    ) -> MemberTransferType:
+        transfer = await info.context.services.membership.request_transfer(
+            id_number=id_number,
+            to_union_id=str(to_union_id),
+            reason=reason,
+            actor=info.context.actor,
+            cert_type=cert_type,
+            to_employer_id=str(to_employer_id) if to_employer_id is not None else None,
+        )
+        return MemberTransferType.from_domain(transfer)
+
+    @strawberry.mutation(description="转出工会办理转出")
+    async def release_member_transfer(
+        self, info: Info, transfer_id: strawberry.ID
+    ) -> MemberTransferType:
+        transfer = await info.context.services.membership.release_transfer(
+            transfer_id=str(transfer_id), actor=info.context.actor
+        )
+        return MemberTransferType.from_domain(transfer)
+
+    @strawberry.mutation(description="转入工会登记转入")
+    async def complete_member_transfer(
+        self, info: Info, transfer_id: strawberry.ID
+    ) -> MemberTransferType:
+        transfer = await info.context.services.membership.complete_transfer(
+            transfer_id=str(transfer_id), actor=info.context.actor
+        )
+        return MemberTransferType.from_domain(transfer)
+
+    @strawberry.mutation(description="因信息有误退回会籍接转（须说明原因）")
+    async def reject_member_transfer(
+        self, info: Info, transfer_id: strawberry.ID, note: str | None = None
+    ) -> MemberTransferType:
+        transfer = await info.context.services.membership.reject_transfer(
+            transfer_id=str(transfer_id), note=note, actor=info.context.actor
+        )
+        return MemberTransferType.from_domain(transfer)
+
+    @strawberry.mutation(description="撤回会籍接转")
+    async def cancel_member_transfer(
+        self, info: Info, transfer_id: strawberry.ID, note: str | None = None
+    ) -> MemberTransferType:
+        transfer = await info.context.services.membership.cancel_transfer(
+            transfer_id=str(transfer_id), note=note, actor=info.context.actor
+        )
+        return MemberTransferType.from_domain(transfer)

@@ -1,0 +1,8 @@
+// Current members (not LEFT) of the given unions (dissolved or detached ones), by union.
+// $ids: list<string> — union codes
+MATCH (u:Union)
+WHERE u.id IN $ids
+WITH u
+MATCH (u)<-[r:MEMBER_OF]-(m:Member)
+WHERE r.until IS NULL AND m.status <> 'LEFT'
+RETURN m.id AS memberId, u.id AS unionId

@@ -1,0 +1,10 @@
+// Members by certificate key with every stored property, their current union and employer.
+// $certKeys: list<string> — certificate keys (type:number)
+UNWIND $certKeys AS wanted
+MATCH (m:Member {certKey: wanted})
+OPTIONAL MATCH (m)-[r:MEMBER_OF]->(u:Union)
+WHERE r.until IS NULL
+OPTIONAL MATCH (m)-[w:EMPLOYED_BY]->(e:Employer)
+WHERE w.until IS NULL
+RETURN m.certKey AS certKey, m.id AS id, properties(m) AS props,
+       u.id AS unionId, u.name AS unionName, e.id AS employerId

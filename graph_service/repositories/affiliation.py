@@ -1,0 +1,139 @@
+"""Reads and one-statement writes of affiliation changes (unions moved, employers transferred)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from graph_service.domain.changes import AffiliationChange, ChainNode
+from graph_service.queries import q
+from graph_service.store import GraphStore, Row
+
+
+@dataclass(frozen=True)
+class ChainRow:
+    """A union of a chain as read: distance 0 is the union itself, 1 its parent."""
+
+    id: str
+    name: str
+    level: str
+    status: str
+    rollup: list[int]
+    distance: int
+
+    def node(self) -> ChainNode:
+        """As a chain node for effect arithmetic."""
+        return ChainNode(id=self.id, name=self.name, rollup=self.rollup)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A current edge: the other end and since when."""
+
+    other_id: str
+    since: str
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    """What the move statement read under its locks, just before it wrote."""
+
+    moved: list[int]
+    old_chain: list[ChainNode]
+    new_chain: list[ChainNode]
+
+
+def _ints(value: object) -> list[int]:
+    return [int(v) for v in value] if isinstance(value, list) else []
+
+
+def _nodes(value: object) -> list[ChainNode]:
+    items = value if isinstance(value, list) else []
+    return [
+        ChainNode(id=str(i["id"]), name=str(i["name"] or ""), rollup=_ints(i.get("rollup")))
+        for i in items
+    ]
+
+
+class AffiliationRepository:
+    """Affiliation changes on one store."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+
+    async def chain(self, union_id: str) -> list[ChainRow]:
+        """The union (distance 0) and its current ancestors, nearest first; [] if unknown."""
+        rows = await self._store.read(q("affiliation/get_chain"), {"id": union_id})
+        return [
+            ChainRow(
+                id=str(r["id"]),
+                name=str(r["name"] or ""),
+                level=str(r["level"]),
+                status=str(r["status"] or "ACTIVE"),
+                rollup=_ints(r["rollup"]),
+                distance=int(r["distance"]),  # type: ignore[call-overload]
+            )
+            for r in rows
+        ]
+
+    async def parent_edge(self, union_id: str) -> Edge | None:
+        """The current parent edge of a union."""
+        rows = await self._store.read(q("affiliation/get_parent_edge"), {"id": union_id})
+        return Edge(str(rows[0]["parentId"]), str(rows[0]["since"])) if rows else None
+
+    async def coverage_edge(self, employer_id: str) -> Edge | None:
+        """The current coverage edge of an employer."""
+        rows = await self._store.read(q("affiliation/get_coverage_edge"), {"id": employer_id})
+        return Edge(str(rows[0]["unionId"]), str(rows[0]["since"])) if rows else None
+
+    async def dependants(self, union_id: str) -> tuple[int, int]:
+        """(active children, current members) of a union."""
+        rows = await self._store.read(q("affiliation/count_union_dependants"), {"id": union_id})
+        if not rows:
+            return 0, 0
+        return int(rows[0]["children"]), int(rows[0]["members"])  # type: ignore[call-overload]
+
+    async def area_unions(self, codes: Sequence[str]) -> dict[str, str]:
+        """Region code -> the local federation of that area (lowest id when several)."""
+        rows = await self._store.read(q("affiliation/find_area_unions"), {"codes": list(codes)})
+        out: dict[str, str] = {}
+        for r in rows:
+            out.setdefault(str(r["regionCode"]), str(r["id"]))
+        return out
+
+    async def history(self, union_id: str) -> list[AffiliationChange]:
+        """Changes of a union and employer transfers to or from it, oldest first."""
+        rows = await self._store.read(q("affiliation/list_changes"), {"id": union_id})
+        changes = [AffiliationChange.model_validate(r) for r in rows]
+        return sorted(changes, key=lambda c: (str(c.effective_on), c.recorded_at, c.id))
+
+    async def _applied(self, name: str, params: Mapping[str, object]) -> list[Row]:
+        return await self._store.write(q(name), params)
+
+    async def create_root(self, params: Mapping[str, object]) -> bool:
+        """Create a parentless union; False when the id was taken."""
+        return bool(await self._applied("affiliation/create_root_union", params))
+
+    async def create_union(self, params: Mapping[str, object]) -> bool:
+        """Create a union under a parent; False when a guard failed (nothing written)."""
+        return bool(await self._applied("affiliation/create_union", params))
+
+    async def move_union(self, params: Mapping[str, object]) -> MoveResult | None:
+        """Move a union; None when a guard failed (nothing written)."""
+        rows = await self._applied("affiliation/move_union", params)
+        if not rows:
+            return None
+        row = rows[0]
+        return MoveResult(_ints(row["moved"]), _nodes(row["oldBefore"]), _nodes(row["newBefore"]))
+
+    async def dissolve_union(self, params: Mapping[str, object]) -> bool:
+        """Dissolve a union; False when a guard failed."""
+        return bool(await self._applied("affiliation/dissolve_union", params))
+
+    async def upsert_employer(self, params: Mapping[str, object]) -> bool:
+        """Create or update an employer; False when a guard failed."""
+        return bool(await self._applied("affiliation/upsert_employer", params))
+
+    async def transfer_employer(self, params: Mapping[str, object]) -> bool:
+        """Transfer an employer; False when a guard failed."""
+        return bool(await self._applied("affiliation/transfer_employer", params))

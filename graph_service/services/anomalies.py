@@ -1,0 +1,354 @@
+"""空挂会员 and other anomalies: scanned over the whole graph, scoped and paged in Python.
+
+How it works: one statement per reason scans the whole graph and returns only anomalous
+rows (a few per thousand members); the union skeleton (every union with its current parent)
+gives subtrees and detached branches. The result is a snapshot kept for ``ttl_seconds``
+(30 s by default; writes do not invalidate it, call :meth:`AnomalyService.invalidate`), so a
+page is a filter, a bisect and three small reads that load the page's members, unions and
+employers. Scans run concurrently and at most one scan runs at a time.
+
+Scope of ``orphan_members(union_id=R)`` — the orphans "under" R:
+
+* members whose current union is in R's subtree (current AFFILIATED_TO edges), whatever
+  the reason;
+* members of a *detached* union (no current path to the national root, so no subtree holds
+  it) when R is a 地方总工会 whose area holds the union's region code;
+* members with no union whose current employer lies in R's area: the employer is covered by
+  a union of R's subtree, or R is a 地方总工会 (PROVINCE/CITY/COUNTY level, kind 地方总工会)
+  and the employer's region code starts with R's prefix (province ``code[:2]``, city
+  ``code[:4]``, county the full code);
+* members with neither union nor employer only for a PROVINCE-level root (the top union of
+  a province's tree) and the NATIONAL root. The national root's area is everything.
+
+EMPLOYER_NOT_COVERED: the member's union does not currently cover the member's current
+employer; for a FEDERATION-level union the employer also counts as covered when a union of
+the federation's subtree covers it or no union does (see ``covered_by_federation``).
+DUPLICATE_ID: the member has two or more current MEMBER_OF edges. LEFT members are never
+orphans. One row per (member, reason), ordered by (reason in CONTRACT order, member id).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from graph_service.domain.anomalies import (
+    DetachedUnion,
+    Detachment,
+    OrphanMember,
+    OrphanReason,
+    OrphanRow,
+    area_prefix,
+    covered_by_federation,
+    describe,
+    detachments,
+    local_area_owner,
+)
+from graph_service.domain.models import Employer, Union
+from graph_service.domain.stats import UnionNode
+from graph_service.errors import BadUserInput
+from graph_service.repositories.anomalies import AnomalyRepository
+from graph_service.repositories.rollups import RollupRepository
+from graph_service.services.pagination import Page, decode_cursor, encode_cursor, page_size
+from graph_service.services.rollups import descendants
+from graph_service.services.tree import TreeService
+from graph_service.store import GraphStore, Row
+
+_TOP_LEVELS = ("PROVINCE", "NATIONAL")
+
+
+@dataclass
+class Snapshot:
+    """The result of one full scan, with per-root results filled in lazily."""
+
+    taken: float
+    nodes: dict[str, UnionNode]
+    skeleton: list[UnionNode]
+    detached: dict[str, Detachment]
+    coverage: dict[str, set[str]]
+    rows: list[OrphanRow]
+    scoped: dict[str, list[OrphanRow]] = field(default_factory=dict)
+    uncovered: dict[int, list[Employer]] = field(default_factory=dict)
+
+    def subtree(self, root: str) -> set[str]:
+        """Ids of the root's current subtree."""
+        return descendants(self.skeleton, root)
+
+
+class AnomalyService:
+    """Finds 空挂会员, unions cut off from the tree and employers without a union."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        tree: TreeService,
+        rollups: RollupRepository,
+        *,
+        ttl_seconds: float = 30.0,
+    ) -> None:
+        self._repo = AnomalyRepository(store)
+        self._tree = tree
+        self._rollups = rollups
+        self._ttl = ttl_seconds
+        self._snapshot: Snapshot | None = None
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        """Forget the cached scan: the next call scans again."""
+        self._snapshot = None
+
+    async def snapshot(self) -> Snapshot:
+        """The cached scan, rescanned when older than the TTL (one scan at a time)."""
+        snap = self._snapshot
+        if snap is not None and time.monotonic() - snap.taken < self._ttl:
+            return snap
+        async with self._lock:
+            snap = self._snapshot
+            if snap is None or time.monotonic() - snap.taken >= self._ttl:
+                snap = await self._scan()
+                self._snapshot = snap
+            return snap
+
+    async def _scan(self) -> Snapshot:
+        skeleton = await self._rollups.skeleton()
+        nodes = {n.id: n for n in skeleton}
+        detached = detachments(skeleton)
+        suspects = sorted({n.id for n in skeleton if n.status == "DISSOLVED"} | set(detached))
+        no_union, no_employer, uncovered, duplicates, coverage, of_suspects = await asyncio.gather(
+            self._repo.members_without_union(),
+            self._repo.members_without_employer(),
+            self._repo.uncovered_memberships(),
+            self._repo.duplicate_memberships(),
+            self._repo.coverage(),
+            self._repo.members_of_unions(suspects),
+        )
+        snap = Snapshot(time.monotonic(), nodes, skeleton, detached, coverage, [])
+        rows = [
+            *(
+                OrphanRow(
+                    str(r["memberId"]),
+                    OrphanReason.NO_UNION,
+                    (),
+                    _opt(r["employerId"]),
+                    _opt(r["employerRegion"]),
+                )
+                for r in no_union
+            ),
+            *_grouped(no_employer, OrphanReason.NO_EMPLOYER),
+            *_grouped(
+                [r for r in of_suspects if nodes[str(r["unionId"])].status == "DISSOLVED"],
+                OrphanReason.UNION_DISSOLVED,
+            ),
+            *_grouped(
+                [r for r in of_suspects if str(r["unionId"]) in detached],
+                OrphanReason.UNION_DETACHED,
+            ),
+            *_grouped(self._not_covered(snap, uncovered), OrphanReason.EMPLOYER_NOT_COVERED),
+            *(
+                OrphanRow(
+                    str(r["memberId"]),
+                    OrphanReason.DUPLICATE_ID,
+                    tuple(sorted(str(u) for u in r["unionIds"])),  # type: ignore[attr-defined]
+                )
+                for r in duplicates
+            ),
+        ]
+        rows.sort(key=lambda row: row.key)
+        snap.rows = rows
+        return snap
+
+    def _not_covered(self, snap: Snapshot, rows: list[Row]) -> list[Row]:
+        """Uncovered memberships minus those the federation rule accepts."""
+        out = []
+        subtrees: dict[str, set[str]] = {}
+        for row in rows:
+            uid, eid = str(row["unionId"]), str(row["employerId"])
+            node = snap.nodes.get(uid)
+            if node is not None and node.level == "FEDERATION":
+                if uid not in subtrees:
+                    subtrees[uid] = snap.subtree(uid)
+                if covered_by_federation(eid, uid, subtrees[uid], snap.coverage):
+                    continue
+            out.append(row)
+        return out
+
+    def _in_scope(self, snap: Snapshot, root: str) -> list[OrphanRow]:
+        """The rows under ``root`` (see the module docstring), cached in the snapshot."""
+        if root in snap.scoped:
+            return snap.scoped[root]
+        subtree = snap.subtree(root)
+        node = snap.nodes[root]
+        prefix = area_prefix(node)
+        top = node.level in _TOP_LEVELS
+
+        def in_area(region: str | None) -> bool:
+            if prefix is None:
+                return False
+            return prefix == "" or (region is not None and region.startswith(prefix))
+
+        def holds(row: OrphanRow) -> bool:
+            if row.union_ids:
+                return any(
+                    u in subtree or (u in snap.detached and in_area(_region(snap, u)))
+                    for u in row.union_ids
+                )
+            if row.employer_id is not None:
+                covering = snap.coverage.get(row.employer_id, set())
+                return bool(covering & subtree) or in_area(row.employer_region)
+            return top
+
+        scoped = [row for row in snap.rows if holds(row)]
+        snap.scoped[root] = scoped
+        return scoped
+
+    async def orphan_members(
+        self, *, union_id: str, first: int | None = 50, after: str | None = None
+    ) -> Page[OrphanMember]:
+        """One page of the orphans under a union, one row per (member, reason)."""
+        root = (await self._tree.get_union(union_id, field="unionId")).id
+        size, cursor = page_size(first), _orphan_key(decode_cursor(after))
+        snap = await self.snapshot()
+        if root not in snap.nodes:  # created after the snapshot was taken
+            self.invalidate()
+            snap = await self.snapshot()
+        rows = self._in_scope(snap, root)
+        start = 0 if cursor is None else bisect.bisect_right(rows, cursor, key=lambda r: r.key)
+        chosen = rows[start : start + size]
+        items = await self._hydrate(snap, chosen)
+        keys = [f"{r.reason.value}/{r.member_id}" for r in chosen]
+        return Page(
+            items=items,
+            cursors=[encode_cursor(k) for k in keys],
+            has_next_page=start + size < len(rows),
+            total_count=len(rows),
+        )
+
+    async def _hydrate(self, snap: Snapshot, rows: Sequence[OrphanRow]) -> list[OrphanMember]:
+        members = await self._repo.members([r.member_id for r in rows])
+        union_ids: set[str] = set()
+        employer_ids: set[str] = set()
+        for row in rows:
+            union_ids.update(row.union_ids)
+            union_ids.update(snap.detached[u].top_id for u in row.union_ids if u in snap.detached)
+            if row.employer_id:
+                employer_ids.add(row.employer_id)
+                union_ids.update(snap.coverage.get(row.employer_id, ()))
+        unions, employers = await asyncio.gather(
+            self._tree.get_unions(sorted(union_ids)), self._tree.get_employers(sorted(employer_ids))
+        )
+        out = []
+        for row in rows:
+            member = members.get(row.member_id)
+            if member is None:  # removed since the scan
+                continue
+            detail = describe(row, unions, employers, snap.detached, snap.coverage)
+            out.append(OrphanMember(member, row.reason, detail))
+        return out
+
+    async def detached_unions(
+        self, *, first: int | None = 50, after: str | None = None
+    ) -> Page[DetachedUnion]:
+        """Unions (not DISSOLVED) with no current path to the national root, by id."""
+        size, key = page_size(first), decode_cursor(after)
+        snap = await self.snapshot()
+        ids = sorted(u for u in snap.detached if snap.nodes[u].status != "DISSOLVED")
+        start = 0 if key is None else bisect.bisect_right(ids, key)
+        chosen = ids[start : start + size]
+        tops = [snap.detached[u].top_id for u in chosen]
+        unions = await self._tree.get_unions(sorted(set(chosen) | set(tops)))
+        items = [_detached(unions[u], snap.detached[u], unions) for u in chosen if u in unions]
+        return Page(
+            items=items,
+            cursors=[encode_cursor(d.union.id) for d in items],
+            has_next_page=start + size < len(ids),
+            total_count=len(ids),
+        )
+
+    async def employers_without_union(
+        self,
+        *,
+        union_id: str,
+        min_employees: int = 25,
+        first: int | None = 50,
+        after: str | None = None,
+    ) -> Page[Employer]:
+        """应建未建: employers of the union's area with ``min_employees``+ employees and no union.
+
+        An employer lies in the area of the 地方总工会 (PROVINCE/CITY/COUNTY) whose region code
+        is the employer's (else its city's, else its province's) — the rule of the
+        ``employersWithoutUnion`` statistic — and so under every union above that one.
+        """
+        if min_employees < 0:
+            raise BadUserInput(
+                "职工人数下限不能为负数", reason="MIN_EMPLOYEES", field="minEmployees"
+            )
+        root = (await self._tree.get_union(union_id, field="unionId")).id
+        size, key = page_size(first), decode_cursor(after)
+        snap = await self.snapshot()
+        if min_employees not in snap.uncovered:
+            snap.uncovered[min_employees] = await self._repo.uncovered_employers(min_employees)
+        owner = local_area_owner(snap.skeleton)
+        subtree = snap.subtree(root)
+        national = snap.nodes[root].level == "NATIONAL" if root in snap.nodes else False
+        employers = [
+            e for e in snap.uncovered[min_employees] if national or owner(e.region_code) in subtree
+        ]
+        ids = [e.id for e in employers]
+        start = 0 if key is None else bisect.bisect_right(ids, key)
+        chosen = employers[start : start + size]
+        return Page(
+            items=chosen,
+            cursors=[encode_cursor(e.id) for e in chosen],
+            has_next_page=start + size < len(ids),
+            total_count=len(ids),
+        )
+
+
+def _opt(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _region(snap: Snapshot, union_id: str) -> str | None:
+    node = snap.nodes.get(union_id)
+    return node.region_code if node else None
+
+
+def _grouped(rows: Iterable[Row], reason: OrphanReason) -> list[OrphanRow]:
+    """One row per member, with every union id the member's rows named."""
+    unions: dict[str, list[str]] = {}
+    employers: dict[str, str | None] = {}
+    for row in rows:
+        mid = str(row["memberId"])
+        found = unions.setdefault(mid, [])
+        if row.get("unionId") is not None:
+            found.append(str(row["unionId"]))
+        employers.setdefault(mid, _opt(row.get("employerId")))
+    return [
+        OrphanRow(mid, reason, tuple(sorted(set(uids))), employers[mid])
+        for mid, uids in unions.items()
+    ]
+
+
+def _orphan_key(raw: str | None) -> tuple[int, str] | None:
+    if raw is None:
+        return None
+    reason, _, member_id = raw.partition("/")
+    try:
+        return (OrphanReason(reason).rank, member_id)
+    except ValueError:
+        raise BadUserInput("分页游标无效", reason="BAD_CURSOR", field="after") from None
+
+
+def _detached(union: Union, d: Detachment, unions: dict[str, Union]) -> DetachedUnion:
+    top = unions.get(d.top_id)
+    if d.reason.value == "NO_PARENT":
+        detail = "该工会没有现行的上级工会，未接入全国总工会组织树"
+    elif d.reason.value == "CYCLE":
+        detail = "该工会的上级链条形成循环，无法到达全国总工会"
+    else:
+        name = top.name if top else d.top_id
+        detail = f"上级链条在「{name}」处中断（该工会没有现行的上级工会）"
+    return DetachedUnion(union, d.reason, top, detail)

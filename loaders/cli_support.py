@@ -1,0 +1,75 @@
+"""The ``union-tree import`` command's work: progress (rich on a terminal, plain lines in a
+pipe), the summary and the report file."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from graph_service.bootstrap import Runtime
+from graph_service.errors import BadUserInput
+from loaders.importer import Importer, ImportSummary
+from loaders.report import write_report
+
+
+def summary_line(s: ImportSummary) -> str:
+    """The summary in one Chinese line."""
+    mode = "（试运行，未写入）" if s.dry_run else ""
+    return (
+        f"读取 {s.rows} 行：新增 {s.created}，更新 {s.updated}，未变化 {s.unchanged}，"
+        f"拒绝 {s.rejected}（其中冲突 {s.conflicts}）；用时 {s.seconds:.1f} 秒{mode}"
+    )
+
+
+async def run_import(
+    runtime: Runtime,
+    files: Sequence[Path],
+    union: str | None,
+    dry_run: bool,
+    report: Path | None,
+    console: Console,
+) -> ImportSummary:
+    """Import the files with progress, print the summary, write the report if asked."""
+    for path in files:
+        if not path.is_file():
+            raise BadUserInput(f"文件不存在：{path}", reason="FILE_NOT_FOUND", field="file")
+    importer = Importer(runtime.services.imports, chunk=runtime.settings.write_batch_size)
+    named = [(p, p.name) for p in files]
+    tty = sys.stderr.isatty()
+    last = [0.0]
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not tty,
+    ) as bar:
+        task = bar.add_task("导入中", total=None)
+
+        def progress(done: int, rate: float) -> None:
+            if tty:
+                bar.update(task, description=f"已处理 {done:,} 行（{rate:,.0f} 行/秒）")
+            elif time.monotonic() - last[0] >= 2.0:
+                last[0] = time.monotonic()
+                console.print(f"已处理 {done} 行，{rate:.0f} 行/秒", highlight=False)
+
+        summary = await importer.run(
+            named, union_id=union, dry_run=dry_run, operator=getpass.getuser(), progress=progress
+        )
+    console.print(summary_line(summary), highlight=False)
+    for e in summary.errors[:20]:
+        console.print(
+            f"  {e.sheet} 第{e.row}行 [{e.column}] {e.code}：{e.message}", highlight=False
+        )
+    if len(summary.errors) > 20:
+        console.print(f"  ……共 {len(summary.errors)} 条错误", highlight=False)
+    if report is not None:
+        write_report(summary, report)
+        console.print(f"错误报告：{report}", highlight=False)
+    return summary

@@ -1,0 +1,366 @@
+"""Rows of a sheet → validated records for ``ImportService``, or RowErrors naming sheet, row,
+column, a stable code and a Chinese message. Every problem of a row is reported, not only the
+first; messages never repeat a certificate number or phone."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from graph_service.domain.codes import (
+    CertificateType,
+    CodeTable,
+    Education,
+    EmployerNature,
+    EmploymentStatus,
+    Gender,
+    HouseholdType,
+    Industry,
+    MembershipStatus,
+    PoliticalStatus,
+    UnionKind,
+    UnionLevel,
+    UnionPostType,
+    UnionStatus,
+)
+from graph_service.domain.inputs import parse_bool, parse_count
+from graph_service.domain.validation import (
+    normalise_mobile,
+    normalise_phone,
+    parse_date,
+    validate_certificate,
+    validate_org_code,
+    validate_region_code,
+)
+from graph_service.errors import BadUserInput
+from loaders.headers import Header
+from loaders.templates import HUBEI_MEMBER, HUBEI_UNION, HUBEI_UNIT
+
+Record = dict[str, object]
+_NATIONAL_REGION = "100000"
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """One problem of one row: where (sheet, row, column) and what (code, Chinese message)."""
+
+    sheet: str
+    row: int
+    column: str
+    code: str
+    message: str
+    conflict: bool = False
+
+
+def blank(value: object) -> bool:
+    """None, empty or whitespace-only cells (and NaN) are blank."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return value != value
+
+
+def text_of(value: object) -> str:
+    """A cell as text: numbers without a spurious '.0', whitespace collapsed."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    return " ".join(text.split())
+
+
+def _code(table: type[CodeTable]) -> Callable[[object, str], str]:
+    memo: dict[str, str | tuple[str, str]] = {}
+
+    def parse(value: object, field: str) -> str:
+        key = text_of(value)
+        found = memo.get(key)
+        if found is None:
+            try:
+                found = table.parse(key, field=field).value
+            except BadUserInput as exc:
+                found = (exc.message, exc.reason or "UNKNOWN_CODE")
+            memo[key] = found
+        if isinstance(found, tuple):
+            raise BadUserInput(found[0], reason=found[1], field=field)
+        return found
+
+    return parse
+
+
+def _text(limit: int) -> Callable[[object, str], str]:
+    def parse(value: object, field: str) -> str:
+        text = text_of(value)
+        if len(text) > limit:
+            raise BadUserInput(f"不能超过{limit}个字", reason="TOO_LONG", field=field)
+        return text
+
+    return parse
+
+
+def _past(value: object, field: str) -> str:
+    return parse_date(value, field, not_future=True).isoformat()
+
+
+def _date(value: object, field: str) -> str:
+    return parse_date(value, field).isoformat()
+
+
+def _org(value: object, field: str) -> str:
+    return validate_org_code(text_of(value), field)
+
+
+def _region(value: object, field: str) -> str:
+    text = text_of(value)
+    if text == _NATIONAL_REGION:  # the national root's code, not a GB/T 2260 division
+        return text
+    return validate_region_code(text, field=field)
+
+
+_MEMBER_PARSERS: dict[str, Callable[[object, str], object]] = {
+    "name": _text(50),
+    "gender": _code(Gender),
+    "phone": lambda v, f: normalise_mobile(text_of(v), f),
+    "householdType": _code(HouseholdType),
+    "political": _code(PoliticalStatus),
+    "education": _code(Education),
+    "employmentStatus": _code(EmploymentStatus),
+    "newFormWorker": lambda v, f: parse_bool(text_of(v), f),
+    "joinedOn": _past,
+    "unionPost": _text(50),
+    "unionPostType": _code(UnionPostType),
+    "nationality": _text(50),
+    "status": _code(MembershipStatus),
+}
+_CERT_TYPE = _code(CertificateType)
+_RETIRED = {"4", "5"}  # 退休, 离休: 保留会籍
+
+
+class _Base:
+    def __init__(self, header: Header, sheet: str) -> None:
+        self.header = header
+        self.sheet = sheet
+        self._index = [(i, k) for i, k in enumerate(header.keys) if k]
+
+    def cells(self, raw: Sequence[object]) -> dict[str, object]:
+        """The row's filled cells by field key."""
+        out: dict[str, object] = {}
+        for i, key in self._index:
+            if i < len(raw) and not blank(raw[i]):
+                out[key] = raw[i]
+        return out
+
+    def error(self, n: int, key: str, exc: BadUserInput | str, code: str = "") -> RowError:
+        message = exc if isinstance(exc, str) else exc.message
+        reason = code or (exc.reason if isinstance(exc, BadUserInput) else "") or "INVALID"
+        return RowError(self.sheet, n, self.header.column_title(key), reason, message)
+
+    def required(self, n: int, cells: dict[str, object], keys: Sequence[str]) -> list[RowError]:
+        return [
+            self.error(n, k, f"缺少必填项：{self.header.column_title(k)}", "REQUIRED")
+            for k in keys
+            if k not in cells
+        ]
+
+
+class MemberRows(_Base):
+    """Validates roster rows (附件3, Hubei fields, canonical) into member records."""
+
+    def __init__(self, header: Header, sheet: str, *, union_id: str | None) -> None:
+        super().__init__(header, sheet)
+        self.union_id = union_id
+        must = {"name", "certNumber"} | {k for k in HUBEI_MEMBER if header.has(k)}
+        if union_id is None:
+            must.add("unionId")
+        self.must = sorted(must)
+
+    def __call__(self, n: int, raw: Sequence[object]) -> tuple[Record | None, list[RowError]]:
+        """One row → (record, []) or (None, errors)."""
+        cells = self.cells(raw)
+        if not cells:
+            return None, []
+        errors = self.required(n, cells, self.must)
+        props: dict[str, Any] = {}
+        for key, parse in _MEMBER_PARSERS.items():
+            if key in cells:
+                try:
+                    props[key] = parse(cells[key], key)
+                except BadUserInput as exc:
+                    errors.append(self.error(n, key, exc))
+        cert_type, number = "01", None
+        if "certType" in cells:
+            try:
+                cert_type = _CERT_TYPE(cells["certType"], "certType")
+            except BadUserInput as exc:
+                errors.append(self.error(n, "certType", exc))
+        if "certNumber" in cells:
+            number = self._certificate(n, cert_type, cells["certNumber"], props, errors)
+        union_id = self.union_id
+        if union_id is None and "unionId" in cells:
+            try:
+                union_id = _org(cells["unionId"], "unionId")
+            except BadUserInput as exc:
+                errors.append(self.error(n, "unionId", exc))
+        employer_id = None
+        if "employerId" in cells:
+            try:
+                employer_id = _org(cells["employerId"], "employerId")
+            except BadUserInput as exc:
+                errors.append(self.error(n, "employerId", exc))
+        status = props.get("status") or (
+            "RETAINED" if props.get("employmentStatus") in _RETIRED else None
+        )
+        if status not in (None, "ACTIVE", "RETAINED"):
+            msg = "会籍状态只能为在册或保留会籍（离会、接转请在系统中办理）"
+            errors.append(self.error(n, "status", msg, "STATUS_NOT_IMPORTABLE"))
+        if errors or number is None:
+            return None, errors
+        if status is not None:
+            props["status"] = status
+        props["certKey"] = f"{cert_type}:{number}"
+        return {
+            "srcRow": n,
+            "certKey": props["certKey"],
+            "props": props,
+            "unionId": union_id,
+            "employerId": employer_id,
+            "employerName": text_of(cells["employerName"]) if "employerName" in cells else None,
+        }, []
+
+    def _certificate(
+        self, n: int, cert_type: str, value: object, props: dict[str, Any], errors: list[RowError]
+    ) -> str | None:
+        if isinstance(value, float) and cert_type == "01":
+            msg = "证件号码被Excel存成了数字（末尾几位已丢失），请把该列设为文本后重新填写"
+            errors.append(self.error(n, "certNumber", msg, "ID_AS_NUMBER"))
+            return None
+        kw: dict[str, Any] = {}
+        if cert_type == "01" and props.get("gender") in ("1", "2"):
+            kw["gender"] = props["gender"]
+        try:
+            number = validate_certificate(cert_type, text_of(value), field="certNumber", **kw)
+        except BadUserInput as exc:
+            column = "gender" if exc.reason == "GENDER_MISMATCH" else "certNumber"
+            errors.append(self.error(n, column, exc))
+            return None
+        if cert_type == "01" and "gender" not in props:
+            props["gender"] = "1" if int(number[16]) % 2 else "2"
+        return number
+
+
+_FEDERATION_KINDS = {"区域性工会联合会", "行业性工会联合会"}
+_UNION_PARSERS: dict[str, tuple[str, Callable[[object, str], object]]] = {
+    # cell key -> (property, parser)
+    "unionKind": ("kind", _code(UnionKind)),
+    "level": ("level", _code(UnionLevel)),
+    "status": ("status", _code(UnionStatus)),
+    "foundedOn": ("foundedOn", _past),
+    "termEndsOn": ("termEndsOn", _date),
+    "chair": ("chair", _text(50)),
+    "phone": ("phone", lambda v, f: normalise_phone(text_of(v), f)),
+    "regionCode": ("regionCode", _region),
+    "memberCount": ("reportedMembers", lambda v, f: parse_count(v, f)),
+}
+_EMPLOYER_PARSERS: dict[str, tuple[str, Callable[[object, str], object]]] = {
+    "employerName": ("name", _text(100)),
+    "nature": ("nature", _code(EmployerNature)),
+    "employeeCount": ("employeeCount", lambda v, f: parse_count(v, f)),
+    "address": ("address", _text(200)),
+    "employerRegion": ("regionCode", _region),
+    "industry": ("industry", _code(Industry)),
+}
+
+
+class UnitRows(_Base):
+    """Validates 附件1 / Hubei / canonical union rows into unit records (union + employer)."""
+
+    def __init__(self, header: Header, sheet: str) -> None:
+        super().__init__(header, sheet)
+        self.union_must = [k for k in HUBEI_UNION if header.has(k)]
+        self.unit_must = [k for k in HUBEI_UNIT if header.has(k)] or ["employerName"]
+
+    def __call__(self, n: int, raw: Sequence[object]) -> tuple[Record | None, list[RowError]]:
+        """One row → (record, []) or (None, errors)."""
+        cells = self.cells(raw)
+        if not (cells.keys() - {"seq", "note"}):
+            return None, []
+        errors: list[RowError] = []
+        union = self._union(n, cells, errors) if "unionName" in cells else None
+        has_employer = "employerName" in cells or "employerId" in cells
+        employer = self._employer(n, cells, errors) if has_employer else None
+        if union is None and employer is None and not errors:
+            errors.append(self.error(n, "unionName", "缺少必填项：工会名称", "REQUIRED"))
+        if errors:
+            return None, errors
+        return {"srcRow": n, "union": union, "employer": employer}, []
+
+    def _parse(
+        self,
+        n: int,
+        cells: dict[str, object],
+        parsers: dict[str, tuple[str, Callable[[object, str], object]]],
+        errors: list[RowError],
+    ) -> dict[str, object]:
+        props: dict[str, object] = {}
+        for key, (prop, parse) in parsers.items():
+            if key in cells:
+                try:
+                    props[prop] = parse(cells[key], key)
+                except BadUserInput as exc:
+                    errors.append(self.error(n, key, exc))
+        return props
+
+    def _union(self, n: int, cells: dict[str, object], errors: list[RowError]) -> Record | None:
+        before = len(errors)
+        errors.extend(self.required(n, cells, self.union_must))
+        props = self._parse(n, cells, _UNION_PARSERS, errors)
+        ids: dict[str, str | None] = {"unionId": None, "parentId": None}
+        for key in ids:
+            if key in cells:
+                try:
+                    ids[key] = _org(cells[key], key)
+                except BadUserInput as exc:
+                    errors.append(self.error(n, key, exc))
+        kind = str(props.get("kind") or "单独基层工会")
+        props["kind"] = kind
+        props.setdefault("status", "ACTIVE")
+        if "level" not in props:
+            if kind in _FEDERATION_KINDS:
+                props["level"] = "FEDERATION"
+            elif kind == "工会工作委员会":
+                props["level"] = "TOWNSHIP"
+            elif kind in ("单独基层工会", "联合基层工会"):
+                props["level"] = "GRASSROOTS"
+            else:
+                msg = f"工会类型为{kind}时须填写工会层级"
+                errors.append(self.error(n, "unionKind", msg, "LEVEL_REQUIRED"))
+        founded, ends = props.get("foundedOn"), props.get("termEndsOn")
+        if founded and ends and str(ends) < str(founded):
+            errors.append(
+                self.error(n, "termEndsOn", "届期不能早于建会日期", "TERM_BEFORE_FOUNDED")
+            )
+        if len(errors) > before:
+            return None
+        name = _text(100)(cells["unionName"], "unionName")
+        return {"id": ids["unionId"], "name": name, "parentId": ids["parentId"], "props": props}
+
+    def _employer(self, n: int, cells: dict[str, object], errors: list[RowError]) -> Record | None:
+        before = len(errors)
+        errors.extend(self.required(n, cells, self.unit_must))
+        if "employerId" not in cells and "employerId" not in self.unit_must:
+            msg = "缺少必填项：单位统一社会信用代码"
+            errors.append(self.error(n, "employerName", msg, "REQUIRED"))
+        props = self._parse(n, cells, _EMPLOYER_PARSERS, errors)
+        employer_id = None
+        if "employerId" in cells:
+            try:
+                employer_id = _org(cells["employerId"], "employerId")
+            except BadUserInput as exc:
+                errors.append(self.error(n, "employerId", exc))
+        if len(errors) > before:
+            return None
+        return {"id": employer_id, "props": props}

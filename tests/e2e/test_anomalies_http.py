@@ -1,0 +1,129 @@
+"""orphanMembers, detachedUnions and employersWithoutUnion over real HTTP (uvicorn, embedded)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from graph_service.demo.generator import DemoConfig
+from graph_service.settings import Settings
+from tests.truth import Truth
+
+MEMBERS, SEED = 1_200, 13
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data: Path = tmp_path_factory.mktemp("e2e_anomalies")
+    app = create_app(
+        Settings(data_dir=data, demo=True, appendfsync="everysec"),
+        demo_members=MEMBERS,
+        demo_seed=SEED,
+    )
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not srv.started:
+        assert thread.is_alive(), "server failed to start"
+        assert time.monotonic() < deadline, "server did not start in time"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(30)
+    assert not (data / "falkordb.sock").exists()
+
+
+@pytest.fixture(scope="module")
+def truth() -> Truth:
+    return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
+
+
+def gql(base: str, query: str, **variables: object) -> dict:
+    response = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables}, timeout=60
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+ORPHANS = """query($id: ID!, $after: String) {
+  orphanMembers(unionId: $id, first: 100, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor }
+    edges { cursor node { reason detail member { id name idNumber phone union { id } } } } } }"""
+
+
+def test_orphan_members_of_the_province_over_http(server: str, truth: Truth) -> None:
+    rows: list[dict] = []
+    after = None
+    while True:
+        body = gql(server, ORPHANS, id=truth.root(), after=after)
+        assert "errors" not in body, body
+        conn = body["data"]["orphanMembers"]
+        rows += [e["node"] for e in conn["edges"]]
+        if not conn["pageInfo"]["hasNextPage"]:
+            break
+        after = conn["pageInfo"]["endCursor"]
+    assert conn["totalCount"] == len(rows)
+    dissolved = {u for u, r in truth.unions.items() if r["status"] == "DISSOLVED"}
+    expected = {
+        *(("NO_UNION", m["id"]) for m in truth.members if m["unionId"] is None),
+        *(("NO_EMPLOYER", m["id"]) for m in truth.members if m["employerId"] is None),
+        *(("UNION_DISSOLVED", m["id"]) for m in truth.members if m["unionId"] in dissolved),
+    }
+    assert {(r["reason"], r["member"]["id"]) for r in rows} == expected
+    members = {m["id"]: m for m in truth.members}
+    for row in rows:
+        member = members[row["member"]["id"]]
+        assert row["detail"] and member["certNumber"] not in row["detail"]
+        assert member["phone"] not in row["detail"]
+        shown = row["member"]["idNumber"]
+        assert shown != member["certNumber"] and "*" in shown
+        assert shown[-4:] == member["certNumber"][-4:]
+        assert row["member"]["phone"] != member["phone"]
+        union = row["member"]["union"]
+        assert (union["id"] if union else None) == member["unionId"]
+
+
+def test_orphan_members_errors_carry_codes(server: str) -> None:
+    bad = gql(server, ORPHANS, id="bad id")["errors"][0]
+    assert bad["extensions"]["code"] == "BAD_USER_INPUT"
+    assert bad["extensions"]["field"] == "unionId"
+    unknown = gql(server, ORPHANS, id="LS4201000000777777")["errors"][0]
+    assert unknown["extensions"]["code"] == "NOT_FOUND"
+
+
+def test_detached_unions_and_employers_without_union(server: str, truth: Truth) -> None:
+    body = gql(
+        server,
+        """query($id: ID!) {
+          detachedUnions(first: 10) { totalCount edges { node { reason detail union { id } } } }
+          employersWithoutUnion(unionId: $id, first: 500) { totalCount edges { node { id } } }
+          subtreeStats(unionId: $id) { employersWithoutUnion } }""",
+        id=truth.root(),
+    )
+    assert "errors" not in body, body
+    assert body["data"]["detachedUnions"]["totalCount"] == 0
+    employers = body["data"]["employersWithoutUnion"]
+    expected = {
+        e["id"]
+        for e in truth.province.employers
+        if e["unionId"] is None and int(str(e["employeeCount"])) >= 25
+    }
+    assert {e["node"]["id"] for e in employers["edges"]} == expected
+    assert employers["totalCount"] == body["data"]["subtreeStats"]["employersWithoutUnion"]

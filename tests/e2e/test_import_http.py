@@ -1,0 +1,165 @@
+"""Upload over real HTTP: uvicorn on a free port, the embedded engine, multipart files."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from api.app import create_app
+from graph_service.settings import Settings
+from loaders.samples import (
+    ATTACHMENT3_HEADER,
+    credit_code,
+    resident_id,
+    write_roster,
+    write_xlsx,
+)
+
+ROOT = credit_code("81", "100000", 1)
+UNION = credit_code("81", "420102", 2)
+EMPLOYER = credit_code("91", "420102", 3)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    app = create_app(
+        Settings(data_dir=tmp_path_factory.mktemp("e2e-import"), appendfsync="everysec")
+    )
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not srv.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=30)
+
+
+def _post(base: str, *paths: Path, **form: str) -> httpx.Response:
+    files = [("files", (p.name, p.read_bytes())) for p in paths]
+    return httpx.post(f"{base}/imports", files=files, data=form, timeout=60)
+
+
+def test_upload_units_then_roster_with_report(server: str, tmp_path: Path) -> None:
+    units = write_xlsx(
+        tmp_path / "units.xlsx",
+        [
+            "工会编码",
+            "工会名称",
+            "工会层级",
+            "工会类型",
+            "上级工会代码",
+            "工会行政区划代码",
+            "单位名称",
+            "单位统一社会信用代码",
+            "单位性质",
+            "职工人数",
+        ],
+        [
+            [
+                ROOT,
+                "中华全国总工会",
+                "全国总工会",
+                "地方总工会",
+                None,
+                "100000",
+                None,
+                None,
+                None,
+                None,
+            ],
+            [
+                UNION,
+                "武汉某某有限公司工会",
+                "基层工会",
+                "单建",
+                ROOT,
+                "420102",
+                "武汉某某有限公司",
+                EMPLOYER,
+                "私营经济",
+                80,
+            ],
+        ],
+    )
+    first = _post(server, units)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert (body["rows"], body["created"], body["rejected"]) == (2, 2, 0)
+
+    good = (
+        1,
+        "赵一",
+        "男",
+        resident_id("420102", "19850312", 11),
+        "中国",
+        "本科",
+        "13905721001",
+        "城镇",
+        "武汉某某有限公司",
+        "在岗",
+        "无",
+    )
+    bad = (
+        2,
+        "钱二",
+        "男",
+        resident_id("420102", "19900101", 22),
+        "中国",
+        "本科",
+        "1390572",
+        "城镇",
+        "",
+        "在岗",
+        "无",
+    )
+    roster = write_roster(tmp_path / "roster.xlsx", None, [good, bad], header=ATTACHMENT3_HEADER)
+    second = _post(server, roster, union=UNION)
+    assert second.status_code == 200, second.text
+    body = second.json()
+    assert (body["created"], body["rejected"], body["conflicts"]) == (1, 1, 0)
+    assert {e["code"] for e in body["errors"]} == {"GENDER_MISMATCH", "MOBILE_FORMAT"}
+    report = httpx.get(server + body["reportUrl"], timeout=30)
+    assert report.status_code == 200 and report.content[:2] == b"PK"
+
+    again = _post(server, roster, union=UNION).json()
+    assert (again["created"], again["unchanged"]) == (0, 1)
+
+    query = f'{{ subtreeStats(unionId: "{ROOT}") {{ members employers unions }} }}'
+    stats = httpx.post(f"{server}/graphql", json={"query": query}, timeout=30).json()
+    assert stats["data"]["subtreeStats"] == {"members": 1, "employers": 1, "unions": 2}
+
+
+def test_bad_files_get_4xx_with_code(server: str, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 broken")
+    response = _post(server, junk, union=UNION)
+    assert response.status_code == 400
+    assert (
+        response.json()["reason"] == "CORRUPT_FILE" and response.json()["code"] == "BAD_USER_INPUT"
+    )
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n\n", encoding="utf-8")
+    response = _post(server, empty, union=UNION)
+    assert response.status_code == 400 and response.json()["reason"] == "EMPTY_SHEET"
+    unknown = _post(server, junk, union=credit_code("81", "420102", 99))
+    assert unknown.status_code == 404
+    missing = httpx.get(f"{server}/imports/nope/report", timeout=10)
+    assert missing.status_code == 404
