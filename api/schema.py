@@ -6,7 +6,14 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 
 from api.affiliation import AffiliationMutation, AffiliationQuery
@@ -75,14 +82,30 @@ MUTATIONS: list[type] = [AffiliationMutation, MembershipMutation]
 """Mutation types of each area, merged into one ``Mutation``."""
 
 
+# Built once: the same rule classes on every request keep the validation cache's key stable
+# (a limiter extension made per request creates new rule classes, so nothing would be cached).
+_LIMIT_RULES = (
+    *QueryDepthLimiter(max_depth=12).validation_rules,
+    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
+)
+
+
+class DocumentLimits(AddValidationRules):
+    """Depth and alias limits, with rule classes shared by every request."""
+
+    def __init__(self) -> None:
+        super().__init__(list(_LIMIT_RULES))
+
+
 def build_schema() -> strawberry.Schema:
-    """The schema with error mapping and document limits."""
+    """The schema with error mapping, document limits and parse/validation caches."""
     query = merge_types("Query", tuple(QUERIES))
     mutation = merge_types("Mutation", tuple(MUTATIONS)) if MUTATIONS else None
     extensions: list[Any] = [
         ClientErrors,
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
         lambda: MaxTokensLimiter(max_token_count=2_000),
+        lambda: ParserCache(maxsize=256),
+        DocumentLimits,
+        lambda: ValidationCache(maxsize=256),
     ]
     return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)

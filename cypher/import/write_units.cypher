@@ -4,7 +4,7 @@
 // $links: list<map> — {childId, parentId, since, srcRow}: new AFFILIATED_TO edges
 // $employers: list<map> — {id, props}
 // $covers: list<map> — {unionId, employerId, since, srcRow}: new COVERS edges
-// $deltas: list<map> — {unionId, delta: list<int>}: aggregated per union, applied up the chain
+// $deltas: list<list> — [0 unionId, 1.. rollup delta ints]: aggregated per union, applied up the chain
 // $batchId: string — the import batch recorded on the new edges
 UNWIND $unions AS row
 MERGE (u:Union {id: row.id})
@@ -25,12 +25,12 @@ MATCH (e:Employer {id: row.employerId})
 CREATE (u)-[:COVERS {since: row.since, srcBatch: $batchId, srcRow: row.srcRow}]->(e)
 WITH count(*) AS written
 UNWIND $deltas AS d
-MATCH (u:Union {id: d.unionId})
+MATCH (u:Union {id: d[0]})
 OPTIONAL MATCH path = (u)-[:AFFILIATED_TO*1..12]->(a:Union)
 WHERE all(r IN relationships(path) WHERE r.until IS NULL)
 WITH d, u, collect(a) AS above
 UNWIND [u] + above AS x
-WITH x, collect(d.delta) AS ds
+WITH x, collect(d[1..]) AS ds
 SET x._lock = true
 WITH x, ds
 SET x.rollup = [i IN range(0, size(ds[0]) - 1) | coalesce(x.rollup[i], 0) + reduce(s = 0, v IN ds | s + v[i])]

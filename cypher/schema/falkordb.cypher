@@ -7,7 +7,6 @@ CREATE INDEX FOR (e:Employer) ON (e.id);
 CREATE INDEX FOR (e:Employer) ON (e.regionCode);
 CREATE INDEX FOR (m:Member) ON (m.id);
 CREATE INDEX FOR (m:Member) ON (m.certKey);
-CREATE INDEX FOR (m:Member) ON (m.status);
 CREATE INDEX FOR (t:Transfer) ON (t.id);
 CREATE INDEX FOR (t:Transfer) ON (t.state);
 CREATE INDEX FOR (c:AffiliationChange) ON (c.id);

@@ -9,7 +9,6 @@ CREATE CONSTRAINT demo_load_id IF NOT EXISTS FOR (d:DemoLoad) REQUIRE d.id IS UN
 CREATE INDEX union_level IF NOT EXISTS FOR (u:Union) ON (u.level);
 CREATE INDEX union_region IF NOT EXISTS FOR (u:Union) ON (u.regionCode);
 CREATE INDEX employer_region IF NOT EXISTS FOR (e:Employer) ON (e.regionCode);
-CREATE INDEX member_status IF NOT EXISTS FOR (m:Member) ON (m.status);
 CREATE INDEX transfer_state IF NOT EXISTS FOR (t:Transfer) ON (t.state);
 CREATE INDEX change_subject IF NOT EXISTS FOR (c:AffiliationChange) ON (c.subjectId);
 CREATE CONSTRAINT membership_change_id IF NOT EXISTS FOR (c:MembershipChange) REQUIRE c.id IS UNIQUE;

@@ -19,9 +19,8 @@ class ImportRepository:
         """Existing members by certificate key, with current union and employer."""
         if not cert_keys:
             return {}
-        rows = await self._store.read(
-            q("import/get_members_by_cert_keys"), {"certKeys": list(cert_keys)}
-        )
+        keys = [[k] for k in dict.fromkeys(cert_keys)]
+        rows = await self._store.read(q("import/get_members_by_cert_rows"), {"keys": keys})
         return {str(r["certKey"]): r for r in rows}
 
     async def unions_by_id(self, ids: Sequence[str]) -> dict[str, Row]:
@@ -41,6 +40,14 @@ class ImportRepository:
             return {}
         rows = await self._store.read(q("import/get_employers_by_ids"), {"ids": list(set(ids))})
         return {str(r["id"]): r for r in rows}
+
+    async def employer_unions(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Existing employers by id -> the union currently covering them (None: uncovered)."""
+        if not ids:
+            return {}
+        wanted = [[i] for i in dict.fromkeys(ids)]
+        rows = await self._store.read(q("import/get_employer_unions"), {"ids": wanted})
+        return {str(r["id"]): (None if r["unionId"] is None else str(r["unionId"])) for r in rows}
 
     async def employer_names(self, union_ids: Sequence[str]) -> list[Row]:
         """(unionId, id, name) of the employers the unions cover."""

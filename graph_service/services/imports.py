@@ -14,6 +14,7 @@ Unit row: ``{srcRow, union: {id?, name, parentId?, props} | None, employer: {id,
 from __future__ import annotations
 
 import hashlib
+import os
 import secrets
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -128,11 +129,50 @@ def _uncovered_owner(local: Mapping[str, str], props: Mapping[str, object]) -> s
     return _area_owner(local, props.get("regionCode"))
 
 
+@dataclass
+class MemberPlan:
+    """A classified member chunk: its counts and the params of its one write (None: nothing)."""
+
+    outcome: Outcome
+    params: dict[str, object] | None
+
+
+CREATED_COLUMNS = (
+    "id",
+    "certKey",
+    "name",
+    "gender",
+    "phone",
+    "householdType",
+    "political",
+    "education",
+    "newFormWorker",
+    "joinedOn",
+    "status",
+    "unionPost",
+    "unionPostType",
+    "unionId",
+    "employerId",
+    "since",
+    "srcRow",
+    "employmentStatus",
+    "nationality",
+)
+"""Positions of a new member's row in ``import/write_members`` ($created)."""
+
+
 class _Deltas:
     """Rollup deltas of one batch, aggregated per union."""
 
     def __init__(self) -> None:
         self._by_union: dict[str, Counter[str]] = {}
+        self._members: Counter[tuple[str, object, object, bool]] = Counter()
+
+    def add_member(
+        self, union_id: str, gender: object, household: object, new_form: object
+    ) -> None:
+        """One counted (not LEFT) new member: tallied as a tuple, expanded once in params()."""
+        self._members[(union_id, gender, household, bool(new_form))] += 1
 
     def add(self, union_id: str | None, tally: Counter[str], sign: int = 1) -> None:
         if union_id is None or not tally:
@@ -141,12 +181,20 @@ class _Deltas:
         for key, value in tally.items():
             target[key] += sign * value
 
-    def params(self) -> list[dict[str, object]]:
-        out: list[dict[str, object]] = []
+    def params(self) -> list[list[object]]:
+        """Positional rows ``[unionId, *delta]`` (the engines' fast parameter encoding)."""
+        for (uid, gender, household, new_form), n in self._members.items():
+            target = self._by_union.setdefault(uid, Counter())
+            target["members"] += n
+            target[f"gender:{gender}"] += n
+            target[f"household:{household}"] += n
+            target["newForm"] += n if new_form else 0
+        self._members.clear()
+        out: list[list[object]] = []
         for uid, counter in self._by_union.items():
             vector = rollup_vector(counter)
             if any(vector):
-                out.append({"unionId": uid, "delta": vector})
+                out.append([uid, *vector])
         return out
 
 
@@ -204,46 +252,78 @@ class ImportService:
         self, rows: Sequence[Mapping[str, object]], *, batch: BatchInfo, dry_run: bool
     ) -> Outcome:
         """Create, update or leave unchanged each member row; one write statement per call."""
+        plan = await self.plan_members(rows, batch=batch)
+        if not dry_run:
+            await self.write_member_plan(plan)
+        return plan.outcome
+
+    async def plan_members(
+        self, rows: Sequence[Mapping[str, object]], *, batch: BatchInfo
+    ) -> MemberPlan:
+        """Classify a chunk against the register (reads only): what its one write will do.
+
+        Rows whose certificate the look-up did not find become positional CREATE rows (the
+        fast path); existing members are compared and only what changed is written.
+        """
         out = Outcome()
-        unions = await self._repo.unions_by_id([str(r["unionId"]) for r in rows])
+        unions = await self._repo.unions_by_id(list({str(r["unionId"]) for r in rows}))
         rows = self._member_unions_ok(rows, unions, out)
         rows = await self._resolve_employers(rows, out)
         existing = await self._repo.members_by_cert([str(r["certKey"]) for r in rows])
-        created: list[dict[str, object]] = []
+        created: list[list[object]] = []
         updated: list[dict[str, object]] = []
-        moved: list[dict[str, object]] = []
+        moved: list[list[object]] = []
         deltas = _Deltas()
         today = date.today().isoformat()
+        fresh = [r for r in rows if str(r["certKey"]) not in existing]
+        ids = os.urandom(8 * len(fresh)).hex()
+        for i, row in enumerate(fresh):
+            props: Mapping[str, object] = row["props"]  # type: ignore[assignment]
+            uid = str(row["unionId"])
+            status = props.get("status") or "ACTIVE"
+            created.append(
+                [
+                    ids[16 * i : 16 * i + 16],
+                    row["certKey"],
+                    props.get("name"),
+                    props.get("gender"),
+                    props.get("phone"),
+                    props.get("householdType"),
+                    props.get("political"),
+                    props.get("education"),
+                    bool(props.get("newFormWorker", False)),
+                    props.get("joinedOn"),
+                    status,
+                    props.get("unionPost"),
+                    props.get("unionPostType"),
+                    uid,
+                    row.get("employerId"),
+                    props.get("joinedOn") or today,
+                    row["srcRow"],
+                    props.get("employmentStatus"),
+                    props.get("nationality"),
+                ]
+            )
+            if status != "LEFT":
+                deltas.add_member(
+                    uid, props.get("gender"), props.get("householdType"), props.get("newFormWorker")
+                )
+        out.created += len(created)
         for row in rows:
-            src = {"srcBatch": batch.id, "srcRow": row["srcRow"]}
-            props = dict(row["props"])  # type: ignore[call-overload]
-            uid, eid = str(row["unionId"]), row.get("employerId")
             old = existing.get(str(row["certKey"]))
             if old is None:
-                props.setdefault("status", "ACTIVE")
-                props.setdefault("newFormWorker", False)
-                created.append(
-                    {
-                        "certKey": row["certKey"],
-                        "id": secrets.token_hex(8),
-                        "props": props | src,
-                        "unionId": uid,
-                        "employerId": eid,
-                        "since": props.get("joinedOn") or today,
-                        "srcRow": row["srcRow"],
-                    }
-                )
-                deltas.add(uid, _member_tally(props))
-                out.created += 1
                 continue
             issue = self._member_conflict(row, old)
             if issue is not None:
                 out.issues.append(issue)
                 continue
+            uid, eid = str(row["unionId"]), row.get("employerId")
+            src = {"srcBatch": batch.id, "srcRow": row["srcRow"]}
+            new_props = dict(row["props"])  # type: ignore[call-overload]
             old_props: dict[str, object] = old["props"]  # type: ignore[assignment]
             if old_props.get("status") == "TRANSFERRING":
-                props.pop("status", None)  # a transfer under way keeps its state
-            diff = _changed(props, old_props)
+                new_props.pop("status", None)  # a transfer under way keeps its state
+            diff = _changed(new_props, old_props)
             employer_moved = eid != old["employerId"]
             if not diff and not employer_moved:
                 out.unchanged += 1
@@ -253,22 +333,23 @@ class ImportService:
                 deltas.add(uid, _member_tally(old_props), -1)
                 deltas.add(uid, _member_tally(old_props | diff))
             if employer_moved:
-                moved.append(
-                    {"certKey": row["certKey"], "employerId": eid, "since": today}
-                    | {"srcRow": row["srcRow"]}
-                )
+                moved.append([row["certKey"], eid, today, row["srcRow"]])
             out.updated += 1
-        if not dry_run and (created or updated or moved):
-            await self._repo.write_members(
-                {
-                    "created": created,
-                    "updated": updated,
-                    "moved": moved,
-                    "deltas": deltas.params(),
-                    "batchId": batch.id,
-                }
-            )
-        return out
+        params: dict[str, object] | None = None
+        if created or updated or moved:
+            params = {
+                "created": created,
+                "updated": updated,
+                "moved": moved,
+                "deltas": deltas.params(),
+                "batchId": batch.id,
+            }
+        return MemberPlan(out, params)
+
+    async def write_member_plan(self, plan: MemberPlan) -> None:
+        """Run a planned chunk's one write statement (nothing when the chunk changes nothing)."""
+        if plan.params is not None:
+            await self._repo.write_members(plan.params)
 
     @staticmethod
     def _member_unions_ok(
@@ -297,11 +378,12 @@ class ImportService:
         self, rows: Sequence[Mapping[str, object]], out: Outcome
     ) -> list[Mapping[str, object]]:
         """Fill ``employerId`` from an id (must be covered by the union) or a 所属单位 name."""
-        by_id = await self._repo.employers_by_id(
+        by_id = await self._repo.employer_unions(
             [str(r["employerId"]) for r in rows if r.get("employerId")]
         )
         names: dict[str, dict[str, str]] = {}
-        for r in await self._repo.employer_names([str(r["unionId"]) for r in rows]):
+        need_names = {str(r["unionId"]) for r in rows if not r.get("employerId")}
+        for r in await self._repo.employer_names(list(need_names)):
             names.setdefault(str(r["unionId"]), {})[str(r["name"])] = str(r["id"])
         kept: list[Mapping[str, object]] = []
         for row in rows:
@@ -309,11 +391,10 @@ class ImportService:
             eid, ename = row.get("employerId"), row.get("employerName")
             covered = names.get(uid, {})
             if eid:
-                found = by_id.get(str(eid))
-                if found is None:
+                if str(eid) not in by_id:
                     out.issues.append(RowIssue(n, "employerId", "EMPLOYER_NOT_FOUND", "单位不存在"))
                     continue
-                if found["unionId"] != uid:
+                if by_id[str(eid)] != uid:
                     msg = "该单位不在所属工会的覆盖范围内"
                     out.issues.append(RowIssue(n, "employerId", "EMPLOYER_NOT_COVERED", msg))
                     continue
@@ -325,7 +406,9 @@ class ImportService:
                     continue
             elif len(covered) == 1:
                 eid = next(iter(covered.values()))
-            kept.append({**row, "employerId": eid or None})
+            if eid != row.get("employerId"):
+                row = {**row, "employerId": eid or None}
+            kept.append(row)
         return kept
 
     @staticmethod

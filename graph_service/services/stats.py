@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from graph_service.domain.stats import ROLLUP_KEYS, SubtreeStats, UnionNode
+from graph_service.errors import NotFound
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.services.rollups import (
     descendants,
     direct_tallies,
     subtree_sums,
 )
-from graph_service.services.tree import TreeService
+from graph_service.services.tree import TreeService, check_union_id
 from graph_service.store import Row
 
 
@@ -39,11 +40,14 @@ class StatsService:
 
     async def subtree_stats(self, union_id: str, *, as_of: date | None = None) -> SubtreeStats:
         """Figures of the subtree: now from the stored rollup, on a past day from edge history."""
-        union = await self._tree.get_union(union_id, field="unionId")
         if as_of is not None and as_of < date.today():
+            union = await self._tree.get_union(union_id, field="unionId")
             return await self._stats_as_of(union.id, as_of)
-        stored = await self._rollups.stored([union.id])
-        return SubtreeStats.from_counters(union.id, stored.get(union.id, Counter()))
+        uid = check_union_id(union_id, "unionId")
+        stored = await self._rollups.stored([uid])  # one indexed read, which also says it exists
+        if uid not in stored:
+            raise NotFound("未找到该工会", reason="UNION_NOT_FOUND", field="unionId")
+        return SubtreeStats.from_counters(uid, stored[uid])
 
     async def live_subtree_stats(self, union_id: str) -> SubtreeStats:
         """Today's figures counted live by traversing the subtree (what rollups save us)."""

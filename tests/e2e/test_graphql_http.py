@@ -2,51 +2,23 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from graph_service.demo.generator import DemoConfig
-from graph_service.settings import Settings
+from tests.e2e.conftest import running_demo_server
 from tests.truth import Truth
 
 MEMBERS, SEED = 1_500, 11
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data: Path = tmp_path_factory.mktemp("e2e")
-    app = create_app(
-        Settings(data_dir=data, demo=True, appendfsync="everysec"),
-        demo_members=MEMBERS,
-        demo_seed=SEED,
-    )
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not srv.started:
-        assert thread.is_alive(), "server failed to start"
-        assert time.monotonic() < deadline, "server did not start in time"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(30)
-    assert not (data / "falkordb.sock").exists()  # the engine was stopped cleanly
+    data = tmp_path_factory.mktemp("e2e")
+    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")
@@ -155,3 +127,16 @@ def test_health_and_readiness(server: str) -> None:
 def test_graphiql_is_served_in_demo_mode(server: str) -> None:
     page = httpx.get(f"{server}/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
+
+
+def test_document_limits_reject_deep_and_alias_heavy_queries(server: str, truth: Truth) -> None:
+    deep = "{ union(id: \"%s\") { %s id %s } }" % (
+        truth.root(), "parent { " * 13, "} " * 13)
+    error = gql(server, deep)["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "depth" in error["message"]
+    aliases = "{ %s }" % " ".join(f"a{i}: union(id: \"{truth.root()}\") {{ id }}" for i in range(40))
+    error = gql(server, aliases)["errors"][0]
+    assert error["extensions"]["code"] == "BAD_USER_INPUT"
+    again = gql(server, deep)["errors"][0]  # a cached validation still rejects
+    assert "depth" in again["message"]

@@ -2,52 +2,24 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
-from api.app import create_app
 from graph_service.demo.generator import DemoConfig
-from graph_service.settings import Settings
+from tests.e2e.conftest import running_demo_server
 from tests.integration.test_membership import resident_id
 from tests.truth import Truth
 
 MEMBERS, SEED = 300, 23
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data: Path = tmp_path_factory.mktemp("e2e_membership")
-    app = create_app(
-        Settings(data_dir=data, demo=True, appendfsync="everysec"),
-        demo_members=MEMBERS,
-        demo_seed=SEED,
-    )
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not srv.started:
-        assert thread.is_alive(), "server failed to start"
-        assert time.monotonic() < deadline, "server did not start in time"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(30)
-    assert not (data / "falkordb.sock").exists()
+    data = tmp_path_factory.mktemp("e2e_membership")
+    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

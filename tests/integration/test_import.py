@@ -232,7 +232,7 @@ async def test_units_then_roster_validated_idempotent_and_traced(
     assert await services.stats.verify() == []
 
     rows = await store.read(
-        _q("import/get_members_by_cert_keys"), {"certKeys": [f"01:{people[1][3]}"]}
+        _q("import/get_members_by_cert_rows"), {"keys": [[f"01:{people[1][3]}"]]}
     )
     props = rows[0]["props"]
     assert props["phone"] == "13905729999" and props["srcRow"] == 7  # type: ignore[index]

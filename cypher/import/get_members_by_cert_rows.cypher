@@ -1,7 +1,8 @@
 // Members by certificate key with every stored property, their current union and employer.
-// $certKeys: list<string> — certificate keys (type:number)
-UNWIND $certKeys AS wanted
-MATCH (m:Member {certKey: wanted})
+// Keys come as one-element rows so the parameter takes the engines' fast encoding path.
+// $keys: list<list> — [[certKey], …] certificate keys (type:number)
+UNWIND $keys AS wanted
+MATCH (m:Member {certKey: wanted[0]})
 OPTIONAL MATCH (m)-[r:MEMBER_OF]->(u:Union)
 WHERE r.until IS NULL
 OPTIONAL MATCH (m)-[w:EMPLOYED_BY]->(e:Employer)
