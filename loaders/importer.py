@@ -1,19 +1,31 @@
 """Import orchestration: check every file first (nothing is written when a file is unreadable,
-empty or lacks columns), then unions and units, then members in chunks; validation of the next
-chunk runs in a thread while the previous one is written."""
+empty or lacks columns), then unions and units, then members in chunks.
+
+Member sheets are a pipeline: reading and validating run ahead (in a worker process for large
+files, else a thread), chunk N+1 is checked against the register while chunk N's one write
+statement runs. Chunks never share a certificate (in-file duplicates are refused before), so
+the look-ups of N+1 cannot depend on N's write. Memory stays flat: a few chunks in flight."""
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
 from graph_service.errors import BadUserInput
-from graph_service.services.imports import BatchInfo, ImportService, Outcome, new_batch_id
+from graph_service.services.imports import (
+    BatchInfo,
+    ImportService,
+    MemberPlan,
+    Outcome,
+    new_batch_id,
+)
 from loaders.headers import Header, detect
 from loaders.readers import Cells, RawSheet, open_sheets, sha256_of
 from loaders.rows import MemberRows, Record, RowError, UnitRows, blank
@@ -22,6 +34,8 @@ from loaders.templates import MEMBER_COLUMNS, MEMBER_REQUIRED, UNIT_COLUMNS, UNI
 Progress = Callable[[int, float], None]
 _SCAN = 30  # rows searched for the header
 _SKIP_PREFIXES = ("备注", "注:", "注：", "说明", "合计", "填表")
+_PROCESS_FROM_BYTES = 2 << 20  # member files from 2 MiB (~15k rows) validate in a worker process
+_AHEAD = 3  # validated chunks queued ahead of the writer (bounds memory)
 
 
 @dataclass
@@ -153,8 +167,14 @@ async def _roster_union(service: ImportService, sheet: _Sheet) -> str | None:
 
 
 def _skippable(cells: Cells) -> bool:
-    filled = [c for c in cells if not blank(c)]
-    return len(filled) <= 1 and bool(filled) and str(filled[0]).strip().startswith(_SKIP_PREFIXES)
+    """A note line (备注, 合计 …): one filled cell starting with a known prefix."""
+    first: object = None
+    for c in cells:
+        if not blank(c):
+            if first is not None:
+                return False  # two filled cells: a data row (the common case, decided early)
+            first = c
+    return first is not None and str(first).strip().startswith(_SKIP_PREFIXES)
 
 
 def _validate(
@@ -235,37 +255,148 @@ class Importer:
         report: Progress,
     ) -> None:
         label = sheet.name if sheet.name == f.name else f"{f.name}/{sheet.name}"
-        if sheet.header.kind == "units":
-            validator: MemberRows | UnitRows = UnitRows(sheet.header, label)
-        else:
-            validator = MemberRows(sheet.header, label, union_id=sheet.union_id)
         seen: dict[str, int] = {}
-        chunks = _chunks(sheet.rows, self._chunk if sheet.header.kind == "members" else 10**9)
-        pending = asyncio.create_task(asyncio.to_thread(_next_validated, chunks, validator))
-        while (item := await pending) is not None:
-            pending = asyncio.create_task(asyncio.to_thread(_next_validated, chunks, validator))
-            rows, records, errors, read = item
-            summary.rows += read
-            cells = {n: c for n, c in rows}
-            records = _dedupe(records, seen, label, errors, sheet.header)
-            if sheet.header.kind == "units":
+        if sheet.header.kind == "units":
+            validator = UnitRows(sheet.header, label)
+            item = await asyncio.to_thread(_next_validated, _chunks(sheet.rows, 10**9), validator)
+            while item is not None:
+                rows, records, errors, read = item
+                records = _dedupe(records, seen, label, errors, sheet.header)
                 outcome = await self._service.import_units(
                     records, default_parent=sheet.union_id, batch=f.batch, dry_run=dry_run
                 )
-            else:
-                outcome = await self._service.import_members(
-                    records, batch=f.batch, dry_run=dry_run
+                self._account(f, summary, label, sheet.header, rows, read, errors, outcome)
+                item = await asyncio.to_thread(
+                    _next_validated, _chunks(sheet.rows, 10**9), validator
                 )
-            f.counts.add(outcome)
-            summary.created += outcome.created
-            summary.updated += outcome.updated
-            summary.unchanged += outcome.unchanged
-            errors.extend(_issue_errors(outcome, label, sheet.header))
-            summary.errors.extend(errors)
-            for e in errors:
-                summary.cells.setdefault((label, e.row), cells.get(e.row, []))
             elapsed = time.perf_counter() - began
             report(summary.rows, summary.rows / elapsed if elapsed else 0.0)
+            return
+        writing: asyncio.Task[None] | None = None
+        try:
+            async for rows, records, errors, read in self._member_chunks(f, sheet, label):
+                records = _dedupe(records, seen, label, errors, sheet.header)
+                plan: MemberPlan = await self._service.plan_members(records, batch=f.batch)
+                if writing is not None:
+                    await writing  # one writer: chunk N is written before N+1 starts writing
+                    writing = None
+                if not dry_run and plan.params is not None:
+                    writing = asyncio.create_task(self._service.write_member_plan(plan))
+                self._account(f, summary, label, sheet.header, rows, read, errors, plan.outcome)
+                elapsed = time.perf_counter() - began
+                report(summary.rows, summary.rows / elapsed if elapsed else 0.0)
+            if writing is not None:
+                await writing
+                writing = None
+        finally:
+            if writing is not None:
+                writing.cancel()
+
+    async def _member_chunks(
+        self, f: _File, sheet: _Sheet, label: str
+    ) -> AsyncIterator[tuple[list[tuple[int, Cells]], list[Record], list[RowError], int]]:
+        """Validated chunks in file order, produced a few chunks ahead of the caller."""
+        validator = MemberRows(sheet.header, label, union_id=sheet.union_id)
+        if f.path.stat().st_size < _PROCESS_FROM_BYTES:
+            chunks = _chunks(sheet.rows, self._chunk)
+            pending = asyncio.create_task(asyncio.to_thread(_next_validated, chunks, validator))
+            while (item := await pending) is not None:
+                pending = asyncio.create_task(asyncio.to_thread(_next_validated, chunks, validator))
+                yield item
+            return
+        # a worker process reads the file itself (its own sheet iterator) and validates it;
+        # tasks of a one-worker pool run in order, so the stream's state lives in the worker
+        token = f"{f.batch.id}/{sheet.file}/{sheet.name}"
+        spec = (str(f.path), f.name, sheet.name, sheet.header, label, sheet.union_id, self._chunk)
+        loop = asyncio.get_running_loop()
+        with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context()) as pool:
+            queue: list[Awaitable[_Validated | _Failed | None]] = []
+
+            def submit() -> None:
+                future: Future[_Validated | _Failed | None] = pool.submit(_worker_next, token, spec)
+                queue.append(asyncio.wrap_future(future, loop=loop))
+
+            for _ in range(_AHEAD):
+                submit()
+            try:
+                while True:
+                    got = await queue.pop(0)
+                    if got is None:
+                        break
+                    if isinstance(got, _Failed):
+                        raise BadUserInput(got.message, reason=got.reason, field="file")
+                    submit()
+                    yield got
+            finally:
+                for waiting in queue:
+                    if isinstance(waiting, asyncio.Future):
+                        waiting.cancel()
+
+    @staticmethod
+    def _account(
+        f: _File,
+        summary: ImportSummary,
+        label: str,
+        header: Header,
+        rows: list[tuple[int, Cells]],
+        read: int,
+        errors: list[RowError],
+        outcome: Outcome,
+    ) -> None:
+        summary.rows += read
+        f.counts.add(outcome)
+        summary.created += outcome.created
+        summary.updated += outcome.updated
+        summary.unchanged += outcome.unchanged
+        errors.extend(_issue_errors(outcome, label, header))
+        summary.errors.extend(errors)
+        if errors:
+            cells = dict(rows)
+            for e in errors:
+                summary.cells.setdefault((label, e.row), cells.get(e.row, []))
+
+
+_Validated = tuple[list[tuple[int, Cells]], list[Record], list[RowError], int]
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A file-level failure inside the worker (exceptions with extras do not pickle well)."""
+
+    message: str
+    reason: str
+
+
+_STREAMS: dict[str, tuple[Iterator[list[tuple[int, Cells]]], MemberRows]] = {}
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """forkserver: workers are forked from a clean server (never from the threaded parent),
+    which has the loaders imported already, so a pool starts in milliseconds after the first."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["loaders.importer"])
+    return ctx
+
+
+def _worker_next(
+    token: str, spec: tuple[str, str, str, Header, str, str | None, int]
+) -> _Validated | _Failed | None:
+    """In the worker process: the next validated chunk of a member sheet (None at the end)."""
+    path, display, sheet_name, header, label, union_id, size = spec
+    try:
+        state = _STREAMS.get(token)
+        if state is None:
+            raw = next(r for r in open_sheets(Path(path), display) if r.name == sheet_name)
+            body = ((n, c) for n, c in raw.rows if n > header.row)
+            state = (_chunks(body, size), MemberRows(header, label, union_id=union_id))
+            _STREAMS[token] = state
+        item = _next_validated(*state)
+    except BadUserInput as exc:
+        _STREAMS.pop(token, None)
+        return _Failed(exc.message, exc.reason or "CORRUPT_FILE")
+    if item is None:
+        _STREAMS.pop(token, None)
+    return item
 
 
 def _chunks(rows: Iterator[tuple[int, Cells]], size: int) -> Iterator[list[tuple[int, Cells]]]:

@@ -137,6 +137,48 @@ _MEMBER_PARSERS: dict[str, Callable[[object, str], object]] = {
     "status": _code(MembershipStatus),
 }
 _CERT_TYPE = _code(CertificateType)
+_UNIQUE_PER_ROW = frozenset({"name", "phone"})  # not worth memoising: nearly every value differs
+_MEMO_LIMIT = 50_000
+
+
+def memoised(
+    parse: Callable[[object, str], Any], limit: int = _MEMO_LIMIT
+) -> Callable[[object, str], Any]:
+    """``parse`` with its results (and refusals) remembered per cell value.
+
+    Rosters repeat the same codes, dates and organisation codes on most rows; validating a
+    repeated value again (a USCC checksum, a date parse) was most of the per-row time. Memos
+    live in one validator (one sheet), so "not in the future" is judged on the import's day.
+    """
+    memo: dict[tuple[type, object], object] = {}
+
+    def run(value: object, field: str) -> Any:
+        key = (type(value), value)
+        try:
+            found = memo[key]
+        except KeyError:
+            try:
+                found = parse(value, field)
+            except BadUserInput as exc:
+                found = _Refused(exc.message, exc.reason or "INVALID")
+            if len(memo) >= limit:
+                memo.clear()
+            memo[key] = found
+        except TypeError:  # an unhashable cell value
+            return parse(value, field)
+        if isinstance(found, _Refused):
+            raise BadUserInput(found.message, reason=found.reason, field=field)
+        return found
+
+    return run
+
+
+@dataclass(frozen=True, slots=True)
+class _Refused:
+    message: str
+    reason: str
+
+
 _RETIRED = {"4", "5"}  # 退休, 离休: 保留会籍
 
 
@@ -149,9 +191,15 @@ class _Base:
     def cells(self, raw: Sequence[object]) -> dict[str, object]:
         """The row's filled cells by field key."""
         out: dict[str, object] = {}
+        size = len(raw)
         for i, key in self._index:
-            if i < len(raw) and not blank(raw[i]):
-                out[key] = raw[i]
+            if i < size:
+                value = raw[i]
+                if value is None or (value.__class__ is str and (not value or value.isspace())):
+                    continue
+                if value.__class__ is not str and blank(value):
+                    continue
+                out[key] = value
         return out
 
     def error(self, n: int, key: str, exc: BadUserInput | str, code: str = "") -> RowError:
@@ -177,6 +225,13 @@ class MemberRows(_Base):
         if union_id is None:
             must.add("unionId")
         self.must = sorted(must)
+        self._parsers = [
+            (k, parse if k in _UNIQUE_PER_ROW else memoised(parse))
+            for k, parse in _MEMBER_PARSERS.items()
+            if header.has(k)
+        ]
+        self._cert_type = memoised(_CERT_TYPE)
+        self._org = memoised(_org)
 
     def __call__(self, n: int, raw: Sequence[object]) -> tuple[Record | None, list[RowError]]:
         """One row → (record, []) or (None, errors)."""
@@ -185,7 +240,7 @@ class MemberRows(_Base):
             return None, []
         errors = self.required(n, cells, self.must)
         props: dict[str, Any] = {}
-        for key, parse in _MEMBER_PARSERS.items():
+        for key, parse in self._parsers:
             if key in cells:
                 try:
                     props[key] = parse(cells[key], key)
@@ -194,7 +249,7 @@ class MemberRows(_Base):
         cert_type, number = "01", None
         if "certType" in cells:
             try:
-                cert_type = _CERT_TYPE(cells["certType"], "certType")
+                cert_type = self._cert_type(cells["certType"], "certType")
             except BadUserInput as exc:
                 errors.append(self.error(n, "certType", exc))
         if "certNumber" in cells:
@@ -202,13 +257,13 @@ class MemberRows(_Base):
         union_id = self.union_id
         if union_id is None and "unionId" in cells:
             try:
-                union_id = _org(cells["unionId"], "unionId")
+                union_id = self._org(cells["unionId"], "unionId")
             except BadUserInput as exc:
                 errors.append(self.error(n, "unionId", exc))
         employer_id = None
         if "employerId" in cells:
             try:
-                employer_id = _org(cells["employerId"], "employerId")
+                employer_id = self._org(cells["employerId"], "employerId")
             except BadUserInput as exc:
                 errors.append(self.error(n, "employerId", exc))
         status = props.get("status") or (

@@ -62,13 +62,15 @@ def encode_param(value: object) -> str:
 
 
 def _positional_rows(value: object) -> bool:
-    """A non-empty list of lists of scalars (no maps, no nested lists)."""
-    if not isinstance(value, list) or not value:
+    """A non-empty list whose first row is a list of scalars.
+
+    Only the first row is looked at: statements take rows of one shape, and checking every cell
+    costs more than the encoding itself. A later row of another shape cannot inject anything
+    (JSON escapes every string); FalkorDB would just reject the query as malformed.
+    """
+    if not isinstance(value, list) or not value or not isinstance(value[0], list):
         return False
-    return all(
-        isinstance(row, list) and not any(isinstance(cell, dict | list) for cell in row)
-        for row in value
-    )
+    return not any(isinstance(cell, dict | list) for cell in value[0])
 
 
 def params_header(params: Mapping[str, object] | None) -> str:

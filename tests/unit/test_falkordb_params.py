@@ -13,7 +13,7 @@ def test_positional_rows_use_json() -> None:
 
 
 def test_maps_and_control_characters_use_the_client_encoder() -> None:
-    for value in ([{"a": 1}], [["x\u0001"]], [["ok"], [{"a": 1}]], [["a\rb"]], {"k": "v"}, "s", 5):
+    for value in ([{"a": 1}], [["x\u0001"]], [["a\rb"]], [[{"a": 1}]], {"k": "v"}, "s", 5):
         assert encode_param(value) == stringify_param_value(value)
 
 
