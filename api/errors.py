@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Iterator
 
 from graphql import GraphQLError
@@ -34,12 +35,10 @@ def to_client_error(error: GraphQLError) -> GraphQLError:
             path=error.path,
             extensions=original.extensions(),
         )
-    log.error(
-        "unexpected %s on %s",
-        type(original).__name__,
-        error.path,
-        exc_info=(type(original), original, original.__traceback__),
-    )
+    # the stack, never the exception's message: messages (pydantic's, drivers') can carry
+    # certificate numbers or phones, which must not reach the logs
+    frames = "".join(traceback.format_tb(original.__traceback__))
+    log.error("unexpected %s on %s\n%s", type(original).__name__, error.path, frames)
     return GraphQLError(
         "服务内部错误", nodes=error.nodes, path=error.path, extensions={"code": "INTERNAL"}
     )

@@ -1,0 +1,43 @@
+"""Errors reaching clients and logs: codes kept, unexpected ones masked, no personal data logged."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from graphql import GraphQLError
+
+from api.errors import to_client_error
+from graph_service.errors import BadUserInput, GraphUnavailableError
+
+SECRET = "420102199001011234"
+
+
+def _raised(exc: Exception) -> GraphQLError:
+    try:
+        raise exc
+    except Exception as caught:
+        return GraphQLError("driver text " + SECRET, original_error=caught, path=["member"])
+
+
+def test_known_errors_keep_code_reason_field_and_chinese_message() -> None:
+    out = to_client_error(_raised(BadUserInput("证件号有误", reason="ID_CHECKSUM", field="idNumber")))
+    assert out.message == "证件号有误"
+    assert out.extensions == {"code": "BAD_USER_INPUT", "reason": "ID_CHECKSUM", "field": "idNumber"}
+    assert to_client_error(_raised(GraphUnavailableError())).extensions["code"] == "GRAPH_UNAVAILABLE"
+
+
+def test_unexpected_errors_are_masked_and_logged_without_their_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="union_tree.api"):
+        out = to_client_error(_raised(ValueError(f"bad value {SECRET}")))
+    assert out.message == "服务内部错误" and out.extensions == {"code": "INTERNAL"}
+    assert SECRET not in out.message
+    assert "ValueError" in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_document_errors_are_bad_user_input() -> None:
+    out = to_client_error(GraphQLError("Cannot query field 'nope'"))
+    assert out.extensions == {"code": "BAD_USER_INPUT", "reason": "GRAPHQL_VALIDATION"}
