@@ -112,7 +112,7 @@ def main() -> None:
         "live_equals_rollup": engine["live_equals_rollup"],
         "members": engine["members"],
     }
-    print(save(f"stats_{engine['members']}", result).read_text(encoding="utf-8"))
+    print(save(f"stats_{args.members}", result).read_text(encoding="utf-8"))
 
 
 if __name__ == "__main__":
