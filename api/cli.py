@@ -126,7 +126,7 @@ def demo(
 
 @app.command()
 def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] = None) -> None:
-    """Recompute every rollup live and list each mismatch (exit 1 if any)."""
+    """Recompute every rollup and ancestor path live and list each mismatch (exit 1 if any)."""
 
     async def work(runtime: Runtime) -> int:
         mismatches = await runtime.services.stats.verify(union_id)
@@ -141,7 +141,7 @@ def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] 
 
 @app.command("rebuild-rollups")
 def rebuild_rollups() -> None:
-    """Recompute every subtree rollup from the edges and store it."""
+    """Recompute every subtree rollup and ancestor path from the edges and store them."""
 
     async def work(runtime: Runtime) -> int:
         return await runtime.services.stats.rebuild()

@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 from api.affiliation import AffiliationMutation, AffiliationQuery
 from api.anomalies import AnomalyQuery
 from api.context import Context
+from api.data_quality import DataQualityQuery
 from api.errors import ClientErrors
 from api.membership import MembershipMutation, MembershipQuery
 from api.types import (
@@ -76,7 +77,13 @@ class TreeQuery:
         return SubtreeStats.from_domain(stats)
 
 
-QUERIES: list[type] = [TreeQuery, AnomalyQuery, AffiliationQuery, MembershipQuery]
+QUERIES: list[type] = [
+    TreeQuery,
+    AnomalyQuery,
+    AffiliationQuery,
+    MembershipQuery,
+    DataQualityQuery,
+]
 """Query types of each area, merged into one ``Query`` (areas append theirs here)."""
 MUTATIONS: list[type] = [AffiliationMutation, MembershipMutation]
 """Mutation types of each area, merged into one ``Mutation``."""

@@ -27,23 +27,32 @@ async def run(settings: Settings, members: int, repeat: int) -> dict[str, object
         services = runtime.services
         await services.demo.load(DemoConfig(members=members, seed=42))
         tree = services.tree
-        counties = (await tree.search_unions(name_contains=None, level="COUNTY", under=None,
-                                             first=500, after=None)).items
+        counties = (
+            await tree.search_unions(
+                name_contains=None, level="COUNTY", under=None, first=500, after=None
+            )
+        ).items
         sized = []
         for county in counties[:40]:
             children = (await tree.children(county.id, first=500, after=None)).items
-            towns = [c for c in children if c.level.value == "TOWNSHIP" and c.status.value == "ACTIVE"]
+            towns = [
+                c for c in children if c.level.value == "TOWNSHIP" and c.status.value == "ACTIVE"
+            ]
             sized.extend((county.id, t.id) for t in towns)
         (home_a, town), (home_b, _) = sized[0], next(p for p in sized if p[0] != sized[0][0])
         moves: list[float] = []
         for i in range(repeat):
             target = home_b if i % 2 == 0 else home_a
             start = time.perf_counter()
-            await services.affiliation.move_union(union_id=town, new_parent_id=target,
-                                                  actor="bench")
+            await services.affiliation.move_union(
+                union_id=town, new_parent_id=target, actor="bench"
+            )
             moves.append((time.perf_counter() - start) * 1000)
-        grassroots = (await tree.search_unions(name_contains=None, level="GRASSROOTS", under=None,
-                                               first=500, after=None)).items
+        grassroots = (
+            await tree.search_unions(
+                name_contains=None, level="GRASSROOTS", under=None, first=500, after=None
+            )
+        ).items
         rng = random.Random(1)
         pairs = [(rng.choice(grassroots).id, rng.choice(grassroots).id) for _ in range(repeat)]
         it = iter(pairs * 2)
@@ -54,9 +63,11 @@ async def run(settings: Settings, members: int, repeat: int) -> dict[str, object
 
         paths = await time_async(one_path, repeat)
         mismatches = await services.stats.verify()
-        return {"subtree_move": summary(moves) | {"target_p95_ms": 5},
-                "transfer_path": summary(paths) | {"target_p95_ms": 5},
-                "verify_mismatches_after_moves": len(mismatches)}
+        return {
+            "subtree_move": summary(moves) | {"target_p95_ms": 5},
+            "transfer_path": summary(paths) | {"target_p95_ms": 5},
+            "verify_mismatches_after_moves": len(mismatches),
+        }
     finally:
         await runtime.close()
 

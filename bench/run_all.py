@@ -1,11 +1,12 @@
 """Every benchmark in sequence on one generated province (``make bench``).
 
-    python -m bench.run_all [--members 1000000]
+python -m bench.run_all [--members 1000000]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -25,8 +26,8 @@ def main() -> None:
         ["bench.bench_import"],
     ]
     for step in steps:
-        env_prefix = ["env", f"UNION_TREE_DATA_DIR={data}"] if step[0] == "bench.bench_orphans" else []
-        subprocess.run([*env_prefix, sys.executable, "-m", *step], check=True)
+        env = os.environ | {"UNION_TREE_DATA_DIR": data}
+        subprocess.run([sys.executable, "-m", *step], check=True, env=env)
 
 
 if __name__ == "__main__":

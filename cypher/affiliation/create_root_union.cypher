@@ -1,4 +1,5 @@
-// Create a union without a parent (the national root) unless the id is taken.
+// Create a union without a parent (the national root) unless the id is taken; its ancestor
+// path (u.path) is empty.
 // $id: string — union code
 // $props: map — union properties other than id (no nulls)
 // $rollup: list<int> — the union's own rollup vector
@@ -10,5 +11,5 @@ OPTIONAL MATCH (dup:Union {id: $id})
 WITH lock, dup
 WHERE dup IS NULL
 CREATE (u:Union)
-SET u = $props, u.id = $id, u.rollup = $rollup
+SET u = $props, u.id = $id, u.rollup = $rollup, u.path = []
 RETURN u.id AS id

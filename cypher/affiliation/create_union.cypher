@@ -1,4 +1,5 @@
 // Create a union under a parent, record the change and add its rollup along the parent chain.
+// The ancestor path of the new union (u.path) is its parent's path plus the parent.
 // Applies only when the id is free and neither the parent nor any of its ancestors is dissolved.
 // $id: string — the new union code
 // $parentId: string — the parent union code
@@ -25,7 +26,7 @@ WHERE all(x IN above WHERE x.status <> 'DISSOLVED')
 WITH p, [p] + above AS chain
 FOREACH (x IN chain | SET x._lock = true)
 CREATE (u:Union)
-SET u = $props, u.id = $id, u.rollup = $rollup
+SET u = $props, u.id = $id, u.rollup = $rollup, u.path = p.path + [p.id]
 CREATE (u)-[:AFFILIATED_TO {since: $since}]->(p)
 CREATE (c:AffiliationChange {id: $changeId, subjectId: $id, subjectType: 'UNION',
                              toUnionId: $parentId, effectiveOn: $since, recordedAt: $recordedAt,

@@ -1,7 +1,19 @@
-// A union and its current ancestors with their rollups: distance 0 is the union, 1 its parent.
-// $id: string — union code
-MATCH path = (u:Union {id: $id})-[:AFFILIATED_TO*0..12]->(a:Union)
-WHERE all(r IN relationships(path) WHERE r.until IS NULL)
-RETURN a.id AS id, a.name AS name, a.level AS level, a.status AS status, a.rollup AS rollup,
-       length(path) AS distance
-ORDER BY distance
+// Unions and their current ancestors with their rollups, read from the stored ancestor path
+// (u.path) and fetched by indexed id: distance 0 is the union, 1 its parent. since = start of the
+// union's current parent edge (on the distance-0 row). stored = false when the union has no stored
+// path yet (older data: the caller falls back to get_chain_walk). rollup is cut to its first five
+// counters (unions, grassroots, employers, employees, members): what a change's effect shows.
+// $ids: list<string> — union codes
+// $full: boolean — also return name and rollup (else null: a plan that only checks the rules)
+UNWIND $ids AS wanted
+MATCH (u:Union {id: wanted})
+OPTIONAL MATCH (u)-[r:AFFILIATED_TO]->(:Union)
+WHERE r.until IS NULL
+WITH u, r.since AS since, coalesce(u.path, []) + [u.id] AS ids, u.path IS NOT NULL AS stored
+UNWIND range(0, size(ids) - 1) AS i
+WITH u, since, ids, stored, i, ids[i] AS aid
+MATCH (a:Union {id: aid})
+RETURN u.id AS of, stored, a.id AS id, CASE WHEN $full THEN a.name END AS name, a.level AS level,
+       a.status AS status, CASE WHEN $full THEN a.rollup[0..5] END AS rollup, size(ids) - 1 - i AS distance,
+       CASE WHEN i = size(ids) - 1 THEN since ELSE null END AS since
+ORDER BY of, distance

@@ -1,9 +1,14 @@
-// Move a union (with its subtree) under a new parent in one statement: close the current edge,
+// Move a union (with its subtree) under a new parent in one statement, reading both chains from the
+// stored ancestor paths (u.path, np.path) by indexed id: close the current edge,
 // open the new one, record the change, and move the subtree's rollup from the old chain to the new.
-// Guards (zero rows = nothing written): the current parent is still $expectedParentId with an edge
+// Ancestor paths follow: the union's path becomes the new parent's path plus the new parent, and
+// each current descendant keeps the part of its path from the union on behind that new prefix.
+// Guards (zero rows = nothing written): both the union and the new parent have a stored path; the current parent is still $expectedParentId with an edge
 // that started on or before $effectiveOn; the new parent exists, differs from the current one, is
-// not the union or inside its subtree (re-checked on its current ancestor path), and neither it nor
+// not the union or inside its subtree (re-checked on its stored ancestor path), and neither it nor
 // any ancestor is dissolved.
+// Returned rollups are cut to their first five counters (unions, grassroots, employers, employees,
+// members): what the effect shows.
 // $unionId: string — the union to move
 // $newParentId: string — its new parent
 // $expectedParentId: string — the parent read before the write
@@ -17,26 +22,34 @@ MERGE (lock:TreeLock {id: 'tree'})
 SET lock.at = $recordedAt
 WITH lock
 MATCH (u:Union {id: $unionId})-[old:AFFILIATED_TO]->(op:Union {id: $expectedParentId})
-WHERE old.until IS NULL AND old.since <= $effectiveOn
+WHERE old.until IS NULL AND old.since <= $effectiveOn AND u.path IS NOT NULL
 MATCH (np:Union {id: $newParentId})
 WHERE np.status <> 'DISSOLVED' AND np.id <> $expectedParentId AND np.id <> $unionId
-OPTIONAL MATCH npath = (np)-[:AFFILIATED_TO*1..12]->(na:Union)
-WHERE all(r IN relationships(npath) WHERE r.until IS NULL)
-WITH u, old, op, np, collect(na) AS npAbove
-WHERE all(x IN npAbove WHERE x.status <> 'DISSOLVED' AND x.id <> $unionId)
-OPTIONAL MATCH opath = (op)-[:AFFILIATED_TO*1..12]->(oa:Union)
-WHERE all(r IN relationships(opath) WHERE r.until IS NULL)
-WITH u, old, op, np, npAbove, collect(oa) AS opAbove
-WITH u, old, np, [op] + opAbove AS oldChain, [np] + npAbove AS newChain
-WITH u, old, np, oldChain, newChain,
-     [x IN oldChain | x.id] AS oldIds, [x IN newChain | x.id] AS newIds
-WITH u, old, np, oldChain, newChain, oldIds, newIds,
+  AND np.path IS NOT NULL AND NOT $unionId IN np.path
+WITH u, old, np, reverse(u.path) AS oldIds, [np.id] + reverse(np.path) AS newIds
+UNWIND range(0, size(oldIds) + size(newIds) - 1) AS i
+WITH u, old, np, oldIds, newIds, i,
+     CASE WHEN i < size(oldIds) THEN oldIds[i] ELSE newIds[i - size(oldIds)] END AS xid
+MATCH (x:Union {id: xid})
+WITH u, old, np, oldIds, newIds, i, x
+ORDER BY i
+WITH u, old, np, oldIds, newIds, collect(x) AS nodes
+WHERE size(nodes) = size(oldIds) + size(newIds)
+WITH u, old, np, oldIds, newIds, nodes[..size(oldIds)] AS oldChain, nodes[size(oldIds)..] AS newChain
+WHERE all(x IN newChain WHERE x.status <> 'DISSOLVED')
+OPTIONAL MATCH dpath = (u)<-[:AFFILIATED_TO*1..12]-(d:Union)
+WHERE all(r IN relationships(dpath) WHERE r.until IS NULL)
+WITH u, old, np, oldChain, newChain, oldIds, newIds, collect(DISTINCT d) AS below
+WITH u, old, np, below, oldChain, newChain, oldIds,
      [x IN oldChain WHERE NOT x.id IN newIds] + [x IN newChain WHERE NOT x.id IN oldIds] AS touched
 SET u._lock = true
 FOREACH (x IN touched | SET x._lock = true)
-WITH u, old, np, touched, oldIds, coalesce(u.rollup, []) AS vec,
-     [x IN oldChain | {id: x.id, name: x.name, rollup: x.rollup}] AS oldBefore,
-     [x IN newChain | {id: x.id, name: x.name, rollup: x.rollup}] AS newBefore
+WITH u, old, np, below, touched, oldIds, coalesce(u.rollup, []) AS vec,
+     [x IN oldChain | {id: x.id, name: x.name, rollup: x.rollup[0..5]}] AS oldBefore,
+     [x IN newChain | {id: x.id, name: x.name, rollup: x.rollup[0..5]}] AS newBefore,
+     size(u.path) AS cut, np.path + [np.id] AS prefix
+FOREACH (x IN below | SET x.path = prefix + x.path[cut..])
+SET u.path = prefix
 SET old.until = $effectiveOn
 CREATE (u)-[:AFFILIATED_TO {since: $effectiveOn}]->(np)
 CREATE (c:AffiliationChange {id: $changeId, subjectId: $unionId, subjectType: 'UNION',
@@ -49,4 +62,4 @@ FOREACH (x IN touched |
     coalesce(x.rollup[i], 0) + (CASE WHEN x.id IN oldIds THEN -1 ELSE 1 END) * coalesce(vec[i], 0)]
   REMOVE x._lock)
 REMOVE u._lock
-RETURN c.id AS id, vec AS moved, oldBefore, newBefore
+RETURN c.id AS id, vec[0..5] AS moved, oldBefore, newBefore

@@ -1,5 +1,6 @@
 // One import batch of unions and employers in one statement: upserted nodes, new affiliation
-// and coverage edges, and the rollup deltas of the unions and their ancestors.
+// and coverage edges (a linked union's ancestor path u.path is stored from its live chain once all
+// links of the batch exist), and the rollup deltas of the unions and their ancestors.
 // $unions: list<map> — {id, props}
 // $links: list<map> — {childId, parentId, since, srcRow}: new AFFILIATED_TO edges
 // $employers: list<map> — {id, props}
@@ -8,6 +9,7 @@
 // $batchId: string — the import batch recorded on the new edges
 UNWIND $unions AS row
 MERGE (u:Union {id: row.id})
+ON CREATE SET u.path = []
 SET u += row.props
 WITH count(*) AS unions
 UNWIND $links AS row
@@ -15,6 +17,15 @@ MATCH (c:Union {id: row.childId})
 MATCH (p:Union {id: row.parentId})
 CREATE (c)-[:AFFILIATED_TO {since: row.since, srcBatch: $batchId, srcRow: row.srcRow}]->(p)
 WITH count(*) AS links
+UNWIND $links AS row
+MATCH (c:Union {id: row.childId})
+OPTIONAL MATCH path = (c)-[:AFFILIATED_TO*1..12]->(a:Union)
+WHERE all(r IN relationships(path) WHERE r.until IS NULL)
+WITH c, a, length(path) AS distance
+ORDER BY distance DESC
+WITH c, collect(a.id) AS ids
+SET c.path = ids
+WITH count(*) AS paths
 UNWIND $employers AS row
 MERGE (e:Employer {id: row.id})
 SET e += row.props

@@ -19,7 +19,12 @@ class ChainRow:
     level: str
     status: str
     rollup: list[int]
+    """Its first five counters (unions, grassroots, employers, employees, members)."""
     distance: int
+    since: str | None = None
+    """On the distance-0 row: when the union's current parent edge started (None: no parent)."""
+    stored: bool = True
+    """Read from the stored ancestor path (False: walked, the union has no stored path yet)."""
 
     def node(self) -> ChainNode:
         """As a chain node for effect arithmetic."""
@@ -55,6 +60,19 @@ def _nodes(value: object) -> list[ChainNode]:
     ]
 
 
+def _chain_row(r: Row, since: object, *, stored: bool = True) -> ChainRow:
+    return ChainRow(
+        id=str(r["id"]),
+        name=str(r["name"] or ""),
+        level=str(r["level"]),
+        status=str(r["status"] or "ACTIVE"),
+        rollup=_ints(r["rollup"]),
+        distance=int(r["distance"]),  # type: ignore[call-overload]
+        since=None if since is None else str(since),
+        stored=stored,
+    )
+
+
 class AffiliationRepository:
     """Affiliation changes on one store."""
 
@@ -63,18 +81,31 @@ class AffiliationRepository:
 
     async def chain(self, union_id: str) -> list[ChainRow]:
         """The union (distance 0) and its current ancestors, nearest first; [] if unknown."""
-        rows = await self._store.read(q("affiliation/get_chain"), {"id": union_id})
-        return [
-            ChainRow(
-                id=str(r["id"]),
-                name=str(r["name"] or ""),
-                level=str(r["level"]),
-                status=str(r["status"] or "ACTIVE"),
-                rollup=_ints(r["rollup"]),
-                distance=int(r["distance"]),  # type: ignore[call-overload]
-            )
-            for r in rows
-        ]
+        return (await self.chains([union_id])).get(union_id, [])
+
+    async def chains(self, ids: Sequence[str], *, full: bool = True) -> dict[str, list[ChainRow]]:
+        """Per known union: itself (distance 0, with its parent edge's ``since``) and its current
+        ancestors, nearest first. One read of the stored ancestor paths; a union without a
+        stored path (older data) is walked along its current edges instead. ``full=False``
+        leaves names and rollups out (empty) when only the rules are checked."""
+        params = {"ids": list(dict.fromkeys(ids)), "full": full}
+        rows = await self._store.read(q("affiliation/get_chain"), params)
+        out: dict[str, list[ChainRow]] = {}
+        legacy: set[str] = set()
+        for r in rows:
+            of = str(r["of"])
+            if not r["stored"]:
+                legacy.add(of)
+                continue
+            out.setdefault(of, []).append(_chain_row(r, r["since"]))
+        for uid in legacy:
+            walked = await self._store.read(q("affiliation/get_chain_walk"), {"id": uid})
+            edge = await self.parent_edge(uid)
+            since = edge.since if edge is not None else None
+            out[uid] = [
+                _chain_row(r, since if r["distance"] == 0 else None, stored=False) for r in walked
+            ]
+        return out
 
     async def parent_edge(self, union_id: str) -> Edge | None:
         """The current parent edge of a union."""
@@ -118,9 +149,13 @@ class AffiliationRepository:
         """Create a union under a parent; False when a guard failed (nothing written)."""
         return bool(await self._applied("affiliation/create_union", params))
 
-    async def move_union(self, params: Mapping[str, object]) -> MoveResult | None:
-        """Move a union; None when a guard failed (nothing written)."""
-        rows = await self._applied("affiliation/move_union", params)
+    async def move_union(
+        self, params: Mapping[str, object], *, stored_paths: bool = True
+    ) -> MoveResult | None:
+        """Move a union; None when a guard failed (nothing written). ``stored_paths``: both
+        chains were read from stored ancestor paths (else the statement walks the edges)."""
+        name = "affiliation/move_union" if stored_paths else "affiliation/move_union_walk"
+        rows = await self._applied(name, params)
         if not rows:
             return None
         row = rows[0]

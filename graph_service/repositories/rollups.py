@@ -42,6 +42,22 @@ class RollupRepository:
             for r in rows
         ]
 
+    async def stored_paths(self) -> dict[str, list[str] | None]:
+        """Every union's stored ancestor path (None when never stored)."""
+        rows = await self._store.read(q("rollup/list_union_paths"))
+        return {
+            str(r["id"]): None if r["path"] is None else [str(x) for x in r["path"]]  # type: ignore[attr-defined]
+            for r in rows
+        }
+
+    async def store_paths(self, paths: dict[str, list[str]]) -> None:
+        """Write ancestor paths onto the unions, in batches."""
+        rows = [{"id": uid, "path": path} for uid, path in paths.items()]
+        for start in range(0, len(rows), self._batch):
+            await self._store.write(
+                q("rollup/set_paths"), {"rows": rows[start : start + self._batch]}
+            )
+
     async def member_tallies(self) -> list[Row]:
         """Current members per union by gender, household type and new-form flag."""
         return await self._store.read(q("rollup/count_members_by_union"))

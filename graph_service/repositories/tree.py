@@ -47,8 +47,31 @@ class UnionRepository:
 
     async def ancestors(self, union_id: str) -> list[Union]:
         """The current chain above a union, national root first."""
-        rows = await self._store.read(q("union/list_ancestors"), {"id": union_id})
-        return [union_from_row(row) for row in rows]
+        return (await self.chains([union_id])).get(union_id, [])[:-1]
+
+    async def chains(self, ids: Sequence[str]) -> dict[str, list[Union]]:
+        """Per known union: its current ancestors, national root first, then the union itself.
+
+        Read from the stored ancestor paths in one statement; a union without a stored path
+        (data written before paths existed) is walked along its current edges instead."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return {}
+        rows = await self._store.read(q("union/list_chains"), {"ids": wanted})
+        out: dict[str, list[Union]] = {}
+        legacy: set[str] = set()
+        for row in rows:
+            of = str(row["of"])
+            if not row["stored"]:
+                legacy.add(of)
+                continue
+            out.setdefault(of, []).append(union_from_row(row))
+        for uid in legacy:
+            walked = await self._store.read(q("union/list_ancestors_walk"), {"id": uid})
+            me = (await self.get_many([uid])).get(uid)
+            if me is not None:
+                out[uid] = [union_from_row(r) for r in walked] + [me]
+        return out
 
     async def children(self, union_id: str, *, after: str | None, limit: int) -> list[Union]:
         """One page of current children ordered by id."""

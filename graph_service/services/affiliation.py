@@ -199,7 +199,9 @@ class AffiliationService:
         today, stamp = self._stamp()
         day = self._day(effective_on, "effectiveOn", today)
         for _ in range(ATTEMPTS):
-            current_parent, order, effect = await self._plan_move(uid, pid, day)
+            current_parent, order, effect, stored = await self._plan_move(
+                uid, pid, day, full=dry_run
+            )
             change = AffiliationChange(
                 id=uuid.uuid4().hex,
                 subjectId=uid,
@@ -226,7 +228,8 @@ class AffiliationService:
                     "reason": reason,
                     "recordedAt": stamp,
                     "recordedBy": actor,
-                }
+                },
+                stored_paths=stored,
             )
             if result is not None:
                 real = move_effect(
@@ -238,14 +241,16 @@ class AffiliationService:
         raise _too_busy()
 
     async def _plan_move(
-        self, uid: str, pid: str, day: date
-    ) -> tuple[str, tuple[list[str], list[str]], MoveEffect]:
-        own = await self._chain(
-            uid, field="unionId", reason="UNION_NOT_FOUND", message="未找到该工会"
-        )
-        target = await self._chain(
-            pid, field="newParentId", reason="PARENT_NOT_FOUND", message="未找到目标上级工会"
-        )
+        self, uid: str, pid: str, day: date, *, full: bool
+    ) -> tuple[str, tuple[list[str], list[str]], MoveEffect, bool]:
+        """Check the rules on both chains (one read). Names and rollups are read only when
+        ``full`` (a dry run): a real move takes its effect from what the write read."""
+        chains = await self._repo.chains([uid, pid], full=full)
+        own, target = chains.get(uid), chains.get(pid)
+        if not own:
+            raise NotFound("未找到该工会", reason="UNION_NOT_FOUND", field="unionId")
+        if not target:
+            raise NotFound("未找到目标上级工会", reason="PARENT_NOT_FOUND", field="newParentId")
         me = own[0]
         if len(own) == 1:
             if me.level == UnionLevel.NATIONAL.value:
@@ -278,14 +283,13 @@ class AffiliationService:
             exc.field = "newParentId"
             raise
         self._check_alive(target, "newParentId")
-        edge = await self._repo.parent_edge(uid)
-        if edge is not None:
-            self._since_check(day, edge.since)
+        if me.since is not None:
+            self._since_check(day, me.since)
         old_nodes = [row.node() for row in own[1:]]
         new_nodes = [row.node() for row in target]
         effect = move_effect(old_nodes, new_nodes, me.rollup)
         order = ([n.id for n in old_nodes], [n.id for n in new_nodes])
-        return parent.id, order, effect
+        return parent.id, order, effect, me.stored and target[0].stored
 
     async def dissolve_union(
         self,

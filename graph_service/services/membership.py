@@ -6,7 +6,6 @@ precise errors. A member is counted exactly once: at the origin until a transfer
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -332,19 +331,16 @@ class MembershipService:
 
     # ---------------------------------------------------------------- the path
     async def transfer_path(self, *, from_union_id: str, to_union_id: str) -> TransferPath:
-        """The path between two unions: two indexed ancestor lookups merged in Python."""
+        """The path between two unions: both stored ancestor chains in one read, merged."""
         source = check_union_id(from_union_id, "fromUnionId")
         target = check_union_id(to_union_id, "toUnionId")
-        found, above_source, above_target = await asyncio.gather(
-            self._tree.get_unions([source, target]),
-            self._tree.ancestors(source),
-            self._tree.ancestors(target),
-        )
-        if source not in found:
+        chains = await self._tree.chains([source, target])
+        if source not in chains:
             raise NotFound("未找到转出工会", reason="UNION_NOT_FOUND", field="fromUnionId")
-        if target not in found:
+        if target not in chains:
             raise NotFound("未找到转入工会", reason="UNION_NOT_FOUND", field="toUnionId")
-        return merge_path(found[source], above_source, found[target], above_target)
+        (*above_source, me), (*above_target, other) = chains[source], chains[target]
+        return merge_path(me, above_source, other, above_target)
 
     # --------------------------------------------------------------- transfers
     async def expire_transfers(self, *, today: date | None = None) -> int:

@@ -8,6 +8,7 @@ from graph_service.repositories.rollups import HistoryRepository, RollupReposito
 from graph_service.repositories.tree import EmployerRepository, MemberRepository, UnionRepository
 from graph_service.services.affiliation import AffiliationService
 from graph_service.services.anomalies import AnomalyService
+from graph_service.services.data_quality import DataQualityService
 from graph_service.services.demo import DemoLoader
 from graph_service.services.imports import ImportService
 from graph_service.services.membership import MembershipService
@@ -28,6 +29,7 @@ class Services:
     membership: MembershipService
     imports: ImportService
     affiliation: AffiliationService
+    data_quality: DataQualityService
 
     @classmethod
     def build(cls, store: GraphStore, settings: Settings) -> Services:
@@ -50,4 +52,5 @@ class Services:
             membership=membership,
             imports=imports,
             affiliation=affiliation,
+            data_quality=DataQualityService(store, tree, rollups),
         )

@@ -113,3 +113,22 @@ def descendants(unions: Iterable[UnionNode], root: str) -> set[str]:
                 seen.add(child)
                 stack.append(child)
     return seen
+
+
+def ancestor_paths(unions: Iterable[UnionNode]) -> dict[str, list[str]]:
+    """Each union's ancestor ids from the parent links, national root first, parent last."""
+    parent = {node.id: node.parent_id for node in unions}
+    out: dict[str, list[str]] = {}
+    for uid in parent:
+        chain: list[str] = []
+        seen = {uid}
+        up = parent.get(uid)
+        while up is not None and up not in seen:
+            if up in out:
+                chain.extend(reversed([*out[up], up]))
+                break
+            chain.append(up)
+            seen.add(up)
+            up = parent.get(up)
+        out[uid] = chain[::-1]
+    return out

@@ -10,6 +10,7 @@ from graph_service.domain.stats import ROLLUP_KEYS, SubtreeStats, UnionNode
 from graph_service.errors import NotFound
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.services.rollups import (
+    ancestor_paths,
     descendants,
     direct_tallies,
     subtree_sums,
@@ -20,12 +21,12 @@ from graph_service.store import Row
 
 @dataclass(frozen=True)
 class Mismatch:
-    """A stored rollup counter that differs from the live count."""
+    """A stored rollup counter (or, key ``path``, ancestor path) that differs from the live one."""
 
     union_id: str
     key: str
-    stored: int
-    live: int
+    stored: int | list[str] | None
+    live: int | list[str] | None
 
 
 class StatsService:
@@ -89,9 +90,11 @@ class StatsService:
         return skeleton, subtree_sums(skeleton, direct)
 
     async def rebuild(self) -> int:
-        """Recompute every rollup from the edges and store it; returns how many unions."""
-        live = await self.live_counters()
+        """Recompute every rollup and ancestor path from the edges and store them; returns how
+        many unions."""
+        skeleton, live = await self._live()
         await self._rollups.store_all(live)
+        await self._rollups.store_paths(ancestor_paths(skeleton))
         return len(live)
 
     async def store_from_tallies(
@@ -108,7 +111,8 @@ class StatsService:
         return len(totals)
 
     async def verify(self, union_id: str | None = None) -> list[Mismatch]:
-        """Every stored counter that differs from the live recount (of one subtree or all)."""
+        """Every stored counter and ancestor path that differs from the live recount (of one
+        subtree or all)."""
         skeleton, live = await self._live()
         if union_id is not None:
             root = (await self._tree.get_union(union_id, field="unionId")).id
@@ -121,4 +125,9 @@ class StatsService:
             for key in ROLLUP_KEYS:
                 if counters[key] != have[key]:
                     mismatches.append(Mismatch(uid, key, have[key], counters[key]))
+        expected = ancestor_paths(skeleton)
+        paths = await self._rollups.stored_paths()
+        for uid in live:
+            if paths.get(uid) != expected.get(uid, []):
+                mismatches.append(Mismatch(uid, "path", paths.get(uid), expected.get(uid, [])))
         return mismatches

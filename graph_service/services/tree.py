@@ -41,6 +41,10 @@ class TreeService:
         """National root first, parent last."""
         return await self._unions.ancestors(union_id)
 
+    async def chains(self, ids: list[str]) -> dict[str, list[Union]]:
+        """Per known union: its ancestors, national root first, then the union itself."""
+        return await self._unions.chains(ids)
+
     async def children(self, union_id: str, *, first: int | None, after: str | None) -> Page[Union]:
         """One page of a union's current children."""
         size, key = page_size(first), decode_cursor(after)

@@ -130,13 +130,13 @@ def test_graphiql_is_served_in_demo_mode(server: str) -> None:
 
 
 def test_document_limits_reject_deep_and_alias_heavy_queries(server: str, truth: Truth) -> None:
-    deep = "{ union(id: \"%s\") { %s id %s } }" % (
-        truth.root(), "parent { " * 13, "} " * 13)
+    root = truth.root()
+    deep = f'{{ union(id: "{root}") {{ {"parent { " * 13} id {"} " * 13} }} }}'
     error = gql(server, deep)["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert "depth" in error["message"]
-    aliases = "{ %s }" % " ".join(f"a{i}: union(id: \"{truth.root()}\") {{ id }}" for i in range(40))
-    error = gql(server, aliases)["errors"][0]
+    fields = " ".join(f'a{i}: union(id: "{root}") {{ id }}' for i in range(40))
+    error = gql(server, f"{{ {fields} }}")["errors"][0]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     again = gql(server, deep)["errors"][0]  # a cached validation still rejects
     assert "depth" in again["message"]

@@ -229,6 +229,47 @@ async def test_move_a_whole_subtree(services: Services) -> None:
     chain = [u.id for u in await services.tree.ancestors(tree["g2"])]
     assert chain == [tree["national"], tree["province"], tree["cityB"], tree["countyA"]]
     assert await services.stats.verify() == []
+    paths = await stored_paths(services)
+    assert paths[tree["countyA"]] == [tree["national"], tree["province"], tree["cityB"]]
+    assert paths[tree["g1"]] == [tree["national"], tree["province"], tree["cityB"], tree["countyA"]]
+    assert paths[tree["countyA2"]] == [tree["national"], tree["province"], tree["cityA"]]
+    assert paths[tree["national"]] == []
+
+
+async def stored_paths(services: Services) -> dict[str, list[str] | None]:
+    store = services.tree._unions._store
+    rows = await store.read(q("rollup/list_union_paths"))
+    return {str(r["id"]): r["path"] for r in rows}  # type: ignore[misc]
+
+
+async def test_data_without_stored_paths_still_reads_moves_and_is_repaired_by_rebuild(
+    services: Services,
+) -> None:
+    tree = await build(services)
+    store = services.tree._unions._store
+    rows = [{"id": uid, "path": None} for uid in tree.ids.values()]
+    await store.write(q("rollup/set_paths"), {"rows": rows})  # as written before paths existed
+    assert set((await stored_paths(services)).values()) == {None}
+    assert {m.key for m in await services.stats.verify()} == {"path"}
+    above = [u.id for u in await services.tree.ancestors(tree["g1"])]
+    assert above == [tree["national"], tree["province"], tree["cityA"], tree["countyA"]]
+    path = await services.membership.transfer_path(from_union_id=tree["g1"], to_union_id=tree["g3"])
+    assert path.common_ancestor.id == tree["province"]
+    assert [u.id for u in path.up] == [tree["g1"], tree["countyA"], tree["cityA"]]
+    await services.affiliation.move_union(
+        union_id=tree["countyA"], new_parent_id=tree["cityB"], actor=ACTOR
+    )
+    above = [u.id for u in await services.tree.ancestors(tree["g2"])]
+    assert above == [tree["national"], tree["province"], tree["cityB"], tree["countyA"]]
+    assert {m.key for m in await services.stats.verify()} == {"path"}  # rollups still exact
+    await services.stats.rebuild()
+    assert await services.stats.verify() == []
+    paths = await stored_paths(services)
+    assert paths[tree["g2"]] == [tree["national"], tree["province"], tree["cityB"], tree["countyA"]]
+    await services.affiliation.move_union(
+        union_id=tree["countyA"], new_parent_id=tree["cityA"], actor=ACTOR, effective_on=None
+    )
+    assert await services.stats.verify() == []
 
 
 async def test_dry_run_writes_nothing_but_reports_the_effect(services: Services) -> None:

@@ -156,7 +156,10 @@ async def test_concurrent_random_moves_keep_the_tree_and_rollups_consistent(
                     assert after[union_id] in accepted[union_id]
                 else:
                     assert after[union_id] == before[union_id]
-            assert await services.stats.verify() == []
+            assert await services.stats.verify() == []  # includes every stored ancestor path
+            for union_id in rng.sample(ids, min(5, len(ids))):
+                above = [u.id for u in await services.tree.ancestors(union_id)]
+                assert above == chain(after, union_id)[::-1]
     finally:
         await store.drop()  # type: ignore[attr-defined]
         await store.close()

@@ -21,10 +21,18 @@ def _raised(exc: Exception) -> GraphQLError:
 
 
 def test_known_errors_keep_code_reason_field_and_chinese_message() -> None:
-    out = to_client_error(_raised(BadUserInput("证件号有误", reason="ID_CHECKSUM", field="idNumber")))
+    out = to_client_error(
+        _raised(BadUserInput("证件号有误", reason="ID_CHECKSUM", field="idNumber"))
+    )
     assert out.message == "证件号有误"
-    assert out.extensions == {"code": "BAD_USER_INPUT", "reason": "ID_CHECKSUM", "field": "idNumber"}
-    assert to_client_error(_raised(GraphUnavailableError())).extensions["code"] == "GRAPH_UNAVAILABLE"
+    assert out.extensions == {
+        "code": "BAD_USER_INPUT",
+        "reason": "ID_CHECKSUM",
+        "field": "idNumber",
+    }
+    assert (
+        to_client_error(_raised(GraphUnavailableError())).extensions["code"] == "GRAPH_UNAVAILABLE"
+    )
 
 
 def test_unexpected_errors_are_masked_and_logged_without_their_message(

@@ -1,4 +1,5 @@
-// The current chain above a union, national root first (an ancestor-path lookup from an indexed node).
+// Current ancestors of a union by walking its current edges, national root first (fallback for
+// unions without a stored path).
 // $id: string — union code
 MATCH path = (u:Union {id: $id})-[:AFFILIATED_TO*1..12]->(a:Union)
 WHERE all(r IN relationships(path) WHERE r.until IS NULL)

@@ -1,0 +1,100 @@
+"""The issue's bad-input case: a 100,000-row member file with 5% bad rows of several kinds.
+
+Every bad row is reported with its row number and code, every good row is imported, the
+summary adds up and the rollups still verify.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from graph_service.services.registry import Services
+from loaders.report import write_report
+from loaders.samples import CANONICAL_MEMBER_HEADER, resident_id, write_csv
+from tests.integration.test_import import COUNTY, E1, _county, _import
+
+ROWS = 100_000
+BAD_EVERY = 20  # 5% of the rows are bad
+KINDS = ("ID_CHECKSUM", "MOBILE_FORMAT", "UNKNOWN_CODE", "DUPLICATE_IN_FILE", "REQUIRED")
+FIRST_ROW = 2  # the header is row 1
+
+
+def _good(i: int, union_id: str) -> list[object]:
+    seq = i % 900 + 100
+    birth = (dt.date(1970, 1, 1) + dt.timedelta(days=i // 900)).strftime("%Y%m%d")
+    return [
+        union_id,
+        E1,
+        f"会员{i}",
+        "男" if seq % 2 else "女",
+        "居民身份证",
+        resident_id("330522", birth, seq),
+        f"139{i:08d}",
+        "城镇",
+        "群众",
+        "本科",
+        "否",
+        "2015-03-01",
+        "在册",
+        "无",
+        "无",
+    ]
+
+
+def _file(tmp: Path, union_id: str) -> tuple[Path, dict[int, str]]:
+    """The rows (bad ones every BAD_EVERY rows, kinds in turn) and the expected code per row."""
+    rows: list[list[object]] = []
+    bad: dict[int, str] = {}
+    for i in range(ROWS):
+        row = _good(i, union_id)
+        if i % BAD_EVERY == BAD_EVERY - 1:
+            kind = KINDS[(i // BAD_EVERY) % len(KINDS)]
+            cert = str(row[5])
+            if kind == "ID_CHECKSUM":
+                row[5] = cert[:17] + ("0" if cert[17] != "0" else "1")
+            elif kind == "MOBILE_FORMAT":
+                row[6] = "1390572"
+            elif kind == "UNKNOWN_CODE":
+                row[9] = "小学毕业"
+            elif kind == "DUPLICATE_IN_FILE":
+                row[3], row[5] = rows[i - 1][3], rows[i - 1][5]  # the row before is good
+            else:
+                row[2] = ""
+            bad[i + FIRST_ROW] = kind
+        rows.append(row)
+    return write_csv(tmp / "members.csv", CANONICAL_MEMBER_HEADER, rows), bad
+
+
+async def test_bad_rows_are_reported_and_good_rows_imported(
+    services: Services, tmp_path: Path
+) -> None:
+    await _county(services, tmp_path)
+    found = await services.tree.search_unions(
+        name_contains="长兴丰华纺织有限公司工会", level=None, under=None, first=5, after=None
+    )
+    union_id = found.items[0].id
+    path, bad = _file(tmp_path, union_id)
+    assert len(bad) == ROWS // BAD_EVERY
+
+    summary = await _import(services, path)
+
+    reported = {(e.row, e.code) for e in summary.errors}
+    assert set(bad.items()) <= reported
+    assert {e.row for e in summary.errors} == set(bad)  # no good row is rejected
+    good = ROWS - len(bad)
+    assert summary.rows == ROWS
+    assert summary.rejected == len(bad)
+    assert summary.created == good
+    assert summary.created + summary.updated + summary.unchanged + summary.rejected == ROWS
+    assert summary.conflicts == 0
+    stats = await services.stats.subtree_stats(COUNTY)
+    assert stats.members == good
+    assert (await services.stats.subtree_stats(union_id)).members == good
+    assert await services.stats.verify() == []
+
+    book = CalamineWorkbook.from_path(str(write_report(summary, tmp_path / "report.xlsx")))
+    lines = book.get_sheet_by_name("错误明细").to_python()[1:]
+    assert set(bad.items()) <= {(int(float(str(line[1]))), str(line[3])) for line in lines}
