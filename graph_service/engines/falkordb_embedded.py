@@ -55,7 +55,7 @@ class EmbeddedFalkorDB:
     data_dir: Path
     appendfsync: str = "always"
     port: int | None = None
-    start_timeout_s: float = 15.0
+    start_timeout_s: float = 300.0  # replaying a large append-only file takes a while
     unix_socket: str | None = field(default=None, init=False)
     password: str | None = field(default=None, init=False)
     _proc: subprocess.Popen[bytes] | None = field(default=None, init=False, repr=False)
