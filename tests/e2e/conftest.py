@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from api.app import create_app
@@ -48,3 +49,12 @@ def running_demo_server(data: Path, *, members: int, seed: int) -> Iterator[str]
         srv.should_exit = True
         thread.join(30)
     assert not (data / "falkordb.sock").exists()  # the engine was stopped cleanly
+
+
+def gql(base: str, query: str, **variables: object) -> dict:
+    """POST a GraphQL document; the HTTP status must be 200 (errors travel in the body)."""
+    response = httpx.post(
+        f"{base}/graphql", json={"query": query, "variables": variables}, timeout=60
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.e2e.conftest import running_demo_server
+from tests.e2e.conftest import gql, running_demo_server
 
 MEMBERS, SEED = 800, 5
 
@@ -19,12 +18,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def gql(base: str, query: str, **variables: object) -> dict:
-    response = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 UNIONS = """query($level: UnionLevel!) { unions(level: $level, first: 200) {

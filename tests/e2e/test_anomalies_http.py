@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from graph_service.demo.generator import DemoConfig
-from tests.e2e.conftest import running_demo_server
+from tests.e2e.conftest import gql, running_demo_server
 from tests.truth import Truth
 
 MEMBERS, SEED = 1_200, 13
@@ -26,12 +25,6 @@ def truth() -> Truth:
     return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
 
 
-def gql(base: str, query: str, **variables: object) -> dict:
-    response = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables}, timeout=60
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 ORPHANS = """query($id: ID!, $after: String) {

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from graph_service.demo.generator import DemoConfig
-from tests.e2e.conftest import running_demo_server
+from tests.e2e.conftest import gql, running_demo_server
 from tests.integration.test_membership import resident_id
 from tests.truth import Truth
 
@@ -27,12 +26,6 @@ def truth() -> Truth:
     return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
 
 
-def gql(base: str, query: str, **variables: object) -> dict:
-    response = httpx.post(
-        f"{base}/graphql", json={"query": query, "variables": variables}, timeout=30
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def ok(body: dict) -> dict:
