@@ -5,6 +5,8 @@ synonyms; the first synonym is the header written on export.
 
 from __future__ import annotations
 
+from graph_service.domain.quality import MEMBER_FIELDS
+
 MEMBER_COLUMNS: dict[str, tuple[str, ...]] = {
     "seq": ("序号", "编号"),
     "unionId": ("工会编码", "工会代码", "所属工会代码", "所属工会编码", "unionId"),
@@ -79,17 +81,7 @@ MEMBER_REQUIRED = ("name", "certNumber")
 UNIT_REQUIRED = ("unionName",)
 
 # Hubei 2023 (鄂工办发〔2023〕15号): 9 member, 5 union and 2 unit fields that must be filled.
-HUBEI_MEMBER = (
-    "name",
-    "certType",
-    "certNumber",
-    "phone",
-    "joinedOn",
-    "newFormWorker",
-    "political",
-    "unionPost",
-    "unionPostType",
-)
+HUBEI_MEMBER = MEMBER_FIELDS  # one list for imports and the dataQuality scorecard
 HUBEI_UNION = ("unionName", "unionKind", "unionId", "foundedOn", "termEndsOn")
 HUBEI_UNIT = ("employerName", "employerId")
 

@@ -25,7 +25,7 @@ from graph_service.domain.validation import make_temporary_code, parse_date, val
 from graph_service.errors import BadUserInput, Conflict, NotFound
 from graph_service.repositories.affiliation import AffiliationRepository, ChainRow
 from graph_service.services.stats import StatsService
-from graph_service.services.tree import TreeService
+from graph_service.services.tree import TreeService, check_union_id
 from graph_service.store import GraphStore
 
 Clock = Callable[[], datetime]
@@ -194,8 +194,8 @@ class AffiliationService:
         dry_run: bool = False,
     ) -> AffiliationChange:
         """Move a union and its subtree under another parent (dry run: only say what it does)."""
-        uid = validate_org_code(str(union_id).strip(), field="unionId")
-        pid = validate_org_code(str(new_parent_id).strip(), field="newParentId")
+        uid = check_union_id(union_id, "unionId")
+        pid = check_union_id(new_parent_id, "newParentId")
         today, stamp = self._stamp()
         day = self._day(effective_on, "effectiveOn", today)
         for _ in range(ATTEMPTS):
@@ -300,7 +300,7 @@ class AffiliationService:
         reason: str | None = None,
     ) -> Union:
         """撤销: the union stays in the tree as history and stops counting in the rollups."""
-        uid = validate_org_code(str(union_id).strip(), field="unionId")
+        uid = check_union_id(union_id, "unionId")
         today, stamp = self._stamp()
         day = self._day(effective_on, "effectiveOn", today)
         for _ in range(ATTEMPTS):
@@ -444,7 +444,7 @@ class AffiliationService:
     ) -> AffiliationChange:
         """企业转移: another union covers the employer from ``effective_on``; members stay put."""
         eid = validate_org_code(str(employer_id).strip(), field="employerId")
-        tid = validate_org_code(str(to_union_id).strip(), field="toUnionId")
+        tid = check_union_id(to_union_id, "toUnionId")
         today, stamp = self._stamp()
         day = self._day(effective_on, "effectiveOn", today)
         for _ in range(ATTEMPTS):
