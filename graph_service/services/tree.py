@@ -45,6 +45,14 @@ class TreeService:
         """Per known union: its ancestors, national root first, then the union itself."""
         return await self._unions.chains(ids)
 
+    async def within(self, union_ids: list[str], scope_union_id: str) -> dict[str, bool]:
+        """Per id: whether that union lies in the current subtree of ``scope_union_id``
+        (the scope union itself included). Unknown ids are ``False``."""
+        chains = await self._unions.chains(union_ids)
+        return {
+            uid: any(u.id == scope_union_id for u in chains.get(uid, [])) for uid in union_ids
+        }
+
     async def children(self, union_id: str, *, first: int | None, after: str | None) -> Page[Union]:
         """One page of a union's current children."""
         size, key = page_size(first), decode_cursor(after)
