@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LINT_DIR := tests/cypher_lint
 
-.PHONY: run test install install-dev lint typecheck bench clean
+.PHONY: run test install install-dev lint typecheck bench clean lock audit
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "union-tree needs Python 3.11 or newer")'
@@ -44,6 +44,16 @@ test: install-dev lint typecheck
 
 bench: install-dev
 	$(BIN)/python -m bench.run_all
+
+## lock: pin every installed package of the dev environment in requirements.lock
+lock: install-dev
+	{ echo "# Locked dependencies of the dev environment (pip freeze --exclude-editable). Refresh: make lock"; \
+	  echo "# Audited by tests/unit/test_dependencies_audit.py (make audit)."; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > requirements.lock
+
+## audit: known vulnerabilities of the locked dependencies (PyPI's advisory data), allow-list applied
+audit: install-dev
+	$(BIN)/pytest tests/unit/test_dependencies_audit.py -q -rs
 
 clean:
 	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache

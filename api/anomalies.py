@@ -7,7 +7,17 @@ from enum import Enum
 import strawberry
 
 from api.context import Context
-from api.types import Connection, EmployerType, MemberType, UnionType, connection
+from api.scope import scope_of
+from api.types import (
+    Connection,
+    EmployerType,
+    MemberType,
+    UnionType,
+    connection,
+    connection_of,
+    gathered,
+    wrap_unions,
+)
 from graph_service.domain import anomalies as domain
 
 Info = strawberry.Info[Context, None]
@@ -37,9 +47,12 @@ class OrphanMember:
     detail: str | None
 
     @classmethod
-    def from_domain(cls, o: domain.OrphanMember, context: Context) -> OrphanMember:
+    async def build(cls, context: Context, o: domain.OrphanMember) -> OrphanMember:
+        """Masked unless the member itself lies in the caller's scope (an orphan of the
+        caller's area may belong to a union elsewhere, or to none)."""
+        in_scope = await scope_of(context).member_in(o.member)
         return cls(
-            member=MemberType.from_domain(o.member, context),
+            member=MemberType.from_domain(o.member, in_scope=in_scope),
             reason=OrphanReason[o.reason.value],
             detail=o.detail,
         )
@@ -53,32 +66,40 @@ class DetachedUnion:
     detail: str
 
     @classmethod
-    def from_domain(cls, d: domain.DetachedUnion) -> DetachedUnion:
+    async def build(cls, context: Context, d: domain.DetachedUnion) -> DetachedUnion:
+        wrapped = await wrap_unions(context, [d.union, *([d.top] if d.top else [])])
         return cls(
-            union=UnionType.from_domain(d.union),
+            union=wrapped[0],
             reason=DetachReason[d.reason.value],
-            top=UnionType.from_domain(d.top) if d.top else None,
+            top=wrapped[1] if d.top else None,
             detail=d.detail,
         )
 
 
 @strawberry.type
 class AnomalyQuery:
+    """Anomalies of a union in the caller's scope (detached unions: those of the caller's area)."""
+
     @strawberry.field(description="工会及其下级范围内的空挂会员，按（原因, 会员编号）排序")
     async def orphan_members(
         self, info: Info, union_id: strawberry.ID, first: int = 50, after: str | None = None
     ) -> Connection[OrphanMember]:
+        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
         page = await info.context.services.anomalies.orphan_members(
-            union_id=str(union_id), first=first, after=after
+            union_id=uid, first=first, after=after
         )
-        return connection(page, lambda o: OrphanMember.from_domain(o, info.context))
+        built = await gathered(OrphanMember.build(info.context, o) for o in page.items)
+        return connection_of(page, built)
 
     @strawberry.field(description="未接入全国总工会组织树的工会（无上级或上级链条中断）")
     async def detached_unions(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> Connection[DetachedUnion]:
-        page = await info.context.services.anomalies.detached_unions(first=first, after=after)
-        return connection(page, DetachedUnion.from_domain)
+        page = await info.context.services.anomalies.detached_unions(
+            first=first, after=after, under=scope_of(info.context).root
+        )
+        built = await gathered(DetachedUnion.build(info.context, d) for d in page.items)
+        return connection_of(page, built)
 
     @strawberry.field(description="应建未建：工会所辖地区内职工人数达到下限却没有工会的单位")
     async def employers_without_union(
@@ -89,7 +110,8 @@ class AnomalyQuery:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[EmployerType]:
+        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
         page = await info.context.services.anomalies.employers_without_union(
-            union_id=str(union_id), min_employees=min_employees, first=first, after=after
+            union_id=uid, min_employees=min_employees, first=first, after=after
         )
         return connection(page, EmployerType.from_domain)

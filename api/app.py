@@ -8,11 +8,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from strawberry.fastapi import GraphQLRouter
+from fastapi.responses import HTMLResponse, JSONResponse
 
+from api.auth import announce_demo_credentials, client_address, install_auth, principal_from_request
 from api.context import Context
+from api.graphql_status import StatusGraphQLRouter
+from api.hardening import install_hardening
 from api.imports import router as imports_router
+from api.observability import install_observability
 from api.schema import build_schema
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
@@ -42,6 +45,11 @@ def create_app(
                 )
                 if report.loaded:
                     log.info("demo province loaded: %s members", report.members)
+                password = settings.demo_admin_password
+                app.state.demo_credentials = await runtime.services.accounts.ensure_demo_admin(
+                    password=password.get_secret_value() if password else None
+                )
+                announce_demo_credentials(app.state.demo_credentials)
             app.state.runtime = runtime
             if on_ready is not None:
                 on_ready(runtime)
@@ -50,21 +58,33 @@ def create_app(
             await runtime.close()
 
     app = FastAPI(title="union-tree", lifespan=lifespan, docs_url=None, redoc_url=None)
+    install_observability(app, metrics_enabled=settings.metrics_enabled)  # request ids, logs
+    install_hardening(app, cors_origins_setting=settings.cors_origins)  # no batching, CORS
 
     async def context_getter(request: Request) -> Context:
         runtime: Runtime = request.app.state.runtime
+        principal = await principal_from_request(request)  # 401 without a valid bearer token
         return Context(
             services=runtime.services,
-            request_id=request.headers.get("x-request-id") or uuid.uuid4().hex,
+            principal=principal,
+            client_address=client_address(request),
+            request_id=getattr(request.state, "request_id", None) or uuid.uuid4().hex,
         )
 
-    graphql = GraphQLRouter(
-        build_schema(),
+    graphql = StatusGraphQLRouter(  # 503 when the engine is unavailable
+        build_schema(demo=settings.demo),  # introspection only in demo mode
         context_getter=context_getter,
         graphql_ide="graphiql" if settings.demo else None,
         allow_queries_via_get=False,
     )
+    if settings.demo:  # the GraphiQL page itself needs no token (its requests do)
+
+        @app.get("/graphql", include_in_schema=False)
+        async def graphiql() -> HTMLResponse:
+            return HTMLResponse(graphql.graphql_ide_html)
+
     app.include_router(graphql, prefix="/graphql")
+    install_auth(app)
     app.include_router(imports_router)
 
     @app.get("/healthz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,12 +20,18 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
+from api.cli_accounts import accounts_app
+from api.cli_audit import audit_app, audited
+from api.cli_backup import register_backup_commands
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.errors import UnionTreeError
 from graph_service.settings import load_settings
 
 app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")  # audit verify | prune (api/cli_audit.py)
+app.add_typer(accounts_app, name="accounts")  # create/disable/reset/list: api/cli_accounts.py
+register_backup_commands(app)  # backup --to/--verify, restore --from: api/cli_backup.py
 console = Console(stderr=True)
 T = TypeVar("T")
 
@@ -71,16 +78,31 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.logging_setup import configure_logging, exit_cleanly_on_signals
 
     settings = load_settings(demo=demo)
+    log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:
         engine = "内置 FalkorDB" if not settings.graph_url else runtime.store.engine
-        console.print(f"[green]就绪[/green] 引擎：{engine}；GraphQL：http://{host}:{port}/graphql")
+        logging.getLogger("union_tree.serve").info(
+            "就绪 引擎：%s；GraphQL：http://%s:%s/graphql", engine, host, port
+        )
 
     application = create_app(settings, demo_members=members, demo_seed=seed, on_ready=ready)
+    exit_cleanly_on_signals()
     try:
-        uvicorn.run(application, host=host, port=port, log_level="info")
+        # SIGTERM/SIGINT: stop accepting, let in-flight requests and imports finish (at most
+        # shutdown_timeout_s), then the lifespan closes the store and stops the embedded engine
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_config=log_config,
+            log_level=settings.log_level.lower(),
+            access_log=False,  # api/observability.py writes the access lines
+            timeout_graceful_shutdown=settings.shutdown_timeout_s,
+        )
     except UnionTreeError as exc:
         console.print(f"[red]错误[/red] [{exc.code}] {exc.message}")
         raise typer.Exit(1) from None
@@ -144,7 +166,7 @@ def rebuild_rollups() -> None:
     """Recompute every subtree rollup and ancestor path from the edges and store them."""
 
     async def work(runtime: Runtime) -> int:
-        return await runtime.services.stats.rebuild()
+        return await audited(runtime, "rebuild-rollups", {}, runtime.services.stats.rebuild())
 
     console.print(f"已重算 {_run(work)} 个工会的汇总")
 
@@ -159,7 +181,12 @@ def import_(
     """Import 附件1/附件3/Hubei/canonical files; exit 1 when any row was rejected."""
     from loaders.cli_support import run_import
 
-    summary = _run(lambda rt: run_import(rt, files, union, dry_run, report, console))
+    arguments = {"files": [f.name for f in files], "unionId": union, "dryRun": dry_run}
+    summary = _run(
+        lambda rt: audited(
+            rt, "import", arguments, run_import(rt, files, union, dry_run, report, console)
+        )
+    )
     if summary.rejected:
         raise typer.Exit(1)
 
@@ -172,7 +199,14 @@ def export(
     """Write a union's subtree in the template layout (unions sheet + members sheet)."""
     from loaders.exporter import export_subtree
 
-    counts = _run(lambda rt: export_subtree(rt.services.imports, union_id, to))
+    counts = _run(
+        lambda rt: audited(
+            rt,
+            "export",  # writes full certificate numbers and phones to a file
+            {"unionId": union_id, "to": to.name},
+            export_subtree(rt.services.imports, union_id, to),
+        )
+    )
     console.print(f"已导出：组织信息 {counts['units']} 行，会员 {counts['members']} 行 → {to}")
 
 
@@ -183,7 +217,8 @@ def bootstrap(
     """Create the national root and the province, city and county federations (idempotent)."""
 
     async def work(runtime: Runtime) -> object:
-        return await runtime.services.imports.bootstrap(province, operator="cli")
+        created = runtime.services.imports.bootstrap(province, operator="cli")
+        return await audited(runtime, "bootstrap", {"province": province}, created)
 
     out = _run(work)
     console.print(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Context
+from api.scope import scope_of
 from api.types import Count, UnionType
 from graph_service.domain import quality as domain
 
@@ -28,7 +29,7 @@ class DataQualityRow:
     @classmethod
     def from_domain(cls, r: domain.DataQualityRow) -> DataQualityRow:
         return cls(
-            union=UnionType.from_domain(r.union),
+            union=UnionType.from_domain(r.union, in_scope=True),  # a child of a union in scope
             members=r.members,
             member_fields_filled=r.member_fields_filled,
             union_fields_filled=r.union_fields_filled,
@@ -55,5 +56,6 @@ class DataQuality:
 class DataQualityQuery:
     @strawberry.field(description="工会各现行下级（含其全部下级）的数据填报率与不合规数据")
     async def data_quality(self, info: Info, union_id: strawberry.ID) -> DataQuality:
-        found = await info.context.services.data_quality.data_quality(union_id=str(union_id))
+        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
+        found = await info.context.services.data_quality.data_quality(union_id=uid)
         return DataQuality.from_domain(found)

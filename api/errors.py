@@ -35,6 +35,17 @@ def to_client_error(error: GraphQLError) -> GraphQLError:
             path=error.path,
             extensions=original.extensions(),
         )
+    if error.path is None and isinstance(original, GraphQLError | ValueError | TypeError):
+        # a variable's value does not fit its declared type: graphql-core coerces variables
+        # before execution (no path). The client's own input, not a server fault (the message
+        # quotes the value back to the client that sent it, and is not logged)
+        return GraphQLError(
+            f"变量值有误：{error.message}",
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            extensions={"code": "BAD_USER_INPUT", "reason": "GRAPHQL_VARIABLES"},
+        )
     # the stack, never the exception's message: messages (pydantic's, drivers') can carry
     # certificate numbers or phones, which must not reach the logs
     frames = "".join(traceback.format_tb(original.__traceback__))

@@ -1,19 +1,30 @@
 """Bulk import over HTTP: ``POST /imports`` (multipart files, ``union``, ``dryRun``) returns the
-same summary as the CLI; ``GET /imports/{batchId}/report`` downloads the error report."""
+same summary as the CLI; ``GET /imports/{batchId}/report`` downloads the error report.
+
+Both need a bearer token. An upload is confined to the uploader's subtree row by row
+(api/scoped_imports.py; viewers may not upload: FORBIDDEN); a report can be downloaded by accounts
+whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report)."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 
+from api.audit import record_request
+from api.auth import principal_from_request
+from api.scope import read_only_error, scope_for
+from api.scoped_imports import ScopedImports
 from graph_service.bootstrap import Runtime
+from graph_service.domain.accounts import Principal
 from graph_service.errors import UnionTreeError
+from graph_service.services.imports import ImportService
 from loaders.importer import Importer
 from loaders.report import write_report
 
@@ -32,13 +43,23 @@ def _error(exc: UnionTreeError) -> JSONResponse:
 @router.post("/imports")
 async def upload(
     request: Request,
+    principal: Annotated[Principal, Depends(principal_from_request)],
     files: Annotated[list[UploadFile], File(description="xlsx/xls/csv")],
     union: Annotated[str | None, Form()] = None,
     dry_run: Annotated[bool, Form(alias="dryRun")] = False,
 ) -> JSONResponse:
     """Import the uploaded files; 200 with the summary, 4xx with a code when a file is unusable."""
     runtime: Runtime = request.app.state.runtime
-    operator = request.headers.get("x-operator") or "http"
+    operator = principal.actor
+    audited = {
+        "files": [Path(f.filename or "").name for f in files],
+        "unionId": union,
+        "dryRun": dry_run,
+    }
+    if not principal.may_change:
+        await record_request(request, principal, "importUpload", audited, "FORBIDDEN")
+        return _error(read_only_error())
+    scoped = cast(ImportService, ScopedImports(principal, runtime.services))
     with tempfile.TemporaryDirectory(prefix="union-tree-upload-") as tmp:
         saved = []
         for i, upload_file in enumerate(files):
@@ -48,15 +69,19 @@ async def upload(
                 shutil.copyfileobj(upload_file.file, out)
             saved.append((path, name))
         try:
-            summary = await Importer(runtime.services.imports).run(
+            summary = await Importer(scoped).run(
                 saved, union_id=union or None, dry_run=dry_run, operator=operator
             )
         except UnionTreeError as exc:
+            await record_request(request, principal, "importUpload", audited, exc.code)
             return _error(exc)
+    await record_request(request, principal, "importUpload", audited)
     body = summary.as_dict()
     if summary.errors:
         key = summary.batch_ids[0]
         write_report(summary, _REPORTS / f"{key}.xlsx")
+        owner = {"scopeUnionId": principal.scope_union_id}
+        (_REPORTS / f"{key}.json").write_text(json.dumps(owner), encoding="utf-8")
         body["reportUrl"] = f"/imports/{key}/report"
     body["errors"] = [
         {"sheet": e.sheet, "row": e.row, "column": e.column, "code": e.code, "message": e.message}
@@ -65,12 +90,31 @@ async def upload(
     return JSONResponse(body)
 
 
+async def _may_read(request: Request, principal: Principal, batch_id: str) -> bool:
+    """Whether the uploader's scope union lies in this caller's scope (a report without its
+    owner file, written before scopes existed, is nobody's)."""
+    try:
+        owner = json.loads((_REPORTS / f"{batch_id}.json").read_text(encoding="utf-8"))
+        uploader_scope = str(owner["scopeUnionId"])
+    except (OSError, ValueError, KeyError):
+        return False
+    runtime: Runtime = request.app.state.runtime
+    return await scope_for(principal, runtime.services).union_in(uploader_scope)
+
+
 @router.get("/imports/{batch_id}/report", response_model=None)
-async def report(batch_id: str) -> FileResponse | JSONResponse:
-    """The error report of an import (xlsx)."""
+async def report(
+    request: Request,
+    batch_id: str,
+    principal: Annotated[Principal, Depends(principal_from_request)],
+) -> FileResponse | JSONResponse:
+    """The error report of an import (xlsx; rejected rows carry full values: audited)."""
     path = _REPORTS / f"{batch_id}.xlsx"
-    if not _SAFE.match(batch_id) or not path.is_file():
+    found = _SAFE.match(batch_id) is not None and path.is_file()
+    if not found or not await _may_read(request, principal, batch_id):
+        await record_request(request, principal, "importReport", {"batchId": batch_id}, "NOT_FOUND")
         return JSONResponse({"code": "NOT_FOUND", "message": "未找到该导入的错误报告"}, 404)
+    await record_request(request, principal, "importReport", {"batchId": batch_id})
     return FileResponse(
         path,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -9,9 +9,22 @@ from typing import Any
 import strawberry
 
 from api.context import Context
-from api.types import Connection, MemberType, UnionLevel, UnionType, connection
+from api.scope import scope_of
+from api.types import (
+    Connection,
+    EmployerType,
+    MemberType,
+    UnionLevel,
+    UnionType,
+    connection,
+    employer_if_in_scope,
+    load_union,
+    wrap_unions,
+)
 from graph_service.domain.transfers import MemberTransfer as DomainTransfer
 from graph_service.domain.transfers import TransferPath as DomainPath
+from graph_service.errors import Conflict, NotFound
+from graph_service.services.tree import check_union_id
 
 Info = strawberry.Info[Context, None]
 
@@ -77,6 +90,8 @@ class MemberInput:
 
 @strawberry.type(name="TransferPath")
 class TransferPathType:
+    """Nodes in the caller's scope in full, the others as id, name and level only."""
+
     from_: UnionType = strawberry.field(name="from")
     to: UnionType
     common_ancestor: UnionType
@@ -87,13 +102,16 @@ class TransferPathType:
     cross_region: bool
 
     @classmethod
-    def from_domain(cls, p: DomainPath) -> TransferPathType:
+    async def build(cls, context: Context, p: DomainPath) -> TransferPathType:
+        ends = [p.from_union, p.to_union, p.common_ancestor]
+        wrapped = await wrap_unions(context, [*ends, *p.up, *p.down])
+        up_end = 3 + len(p.up)
         return cls(
-            from_=UnionType.from_domain(p.from_union),
-            to=UnionType.from_domain(p.to_union),
-            common_ancestor=UnionType.from_domain(p.common_ancestor),
-            up=[UnionType.from_domain(u) for u in p.up],
-            down=[UnionType.from_domain(u) for u in p.down],
+            from_=wrapped[0],
+            to=wrapped[1],
+            common_ancestor=wrapped[2],
+            up=wrapped[3:up_end],
+            down=wrapped[up_end:],
             hops=p.hops,
             boundary=UnionLevel[p.boundary.value],
             cross_region=p.cross_region,
@@ -102,6 +120,8 @@ class TransferPathType:
 
 @strawberry.type(name="MemberTransfer")
 class MemberTransferType:
+    """A transfer, visible to its origin's and its target's scope."""
+
     id: strawberry.ID
     state: TransferState
     requested_on: date
@@ -113,6 +133,7 @@ class MemberTransferType:
     member_id: strawberry.Private[str]
     from_union_id: strawberry.Private[str]
     to_union_id: strawberry.Private[str]
+    to_employer_id: strawberry.Private[str | None]
 
     @classmethod
     def from_domain(cls, t: DomainTransfer) -> MemberTransferType:
@@ -128,31 +149,43 @@ class MemberTransferType:
             member_id=t.member_id,
             from_union_id=t.from_union_id,
             to_union_id=t.to_union_id,
+            to_employer_id=t.to_employer_id,
         )
 
     @strawberry.field
     async def member(self, info: Info) -> MemberType:
         found = await info.context.services.membership.get_members([self.member_id])
-        return MemberType.from_domain(found[self.member_id], info.context)
+        member = found[self.member_id]
+        in_scope = await scope_of(info.context).member_in(member)
+        return MemberType.from_domain(member, in_scope=in_scope)
 
     @strawberry.field
     async def from_union(self, info: Info) -> UnionType:
-        found = await info.context.unions.load(self.from_union_id)
+        found = await load_union(info.context, self.from_union_id)
         assert found is not None
-        return UnionType.from_domain(found)
+        return found
 
     @strawberry.field
     async def to_union(self, info: Info) -> UnionType:
-        found = await info.context.unions.load(self.to_union_id)
+        found = await load_union(info.context, self.to_union_id)
         assert found is not None
-        return UnionType.from_domain(found)
+        return found
+
+    @strawberry.field
+    async def to_employer(self, info: Info) -> EmployerType | None:
+        """The new employer named by the transfer, when it lies in the caller's scope."""
+        return await employer_if_in_scope(info.context, self.to_employer_id)
 
     @strawberry.field
     async def path(self, info: Info) -> TransferPathType:
         path = await info.context.services.membership.transfer_path(
             from_union_id=self.from_union_id, to_union_id=self.to_union_id
         )
-        return TransferPathType.from_domain(path)
+        return await TransferPathType.build(info.context, path)
+
+
+_FROM_NOT_FOUND = ("未找到转出工会", "UNION_NOT_FOUND")
+_TO_NOT_FOUND = ("未找到转入工会", "UNION_NOT_FOUND")
 
 
 @strawberry.type
@@ -161,10 +194,18 @@ class MembershipQuery:
     async def transfer_path(
         self, info: Info, from_union_id: strawberry.ID, to_union_id: strawberry.ID
     ) -> TransferPathType:
+        # one end must lie in the caller's scope (a transfer out of it, or into it); the other
+        # may be anywhere and is shown as id, name and level only
+        source = check_union_id(str(from_union_id), "fromUnionId")
+        target = check_union_id(str(to_union_id), "toUnionId")
+        inside = await scope_of(info.context).unions_in([source, target])
+        if not inside[source] and not inside[target]:
+            message, reason = _FROM_NOT_FOUND
+            raise NotFound(message, reason=reason, field="fromUnionId")
         path = await info.context.services.membership.transfer_path(
-            from_union_id=str(from_union_id), to_union_id=str(to_union_id)
+            from_union_id=source, to_union_id=target
         )
-        return TransferPathType.from_domain(path)
+        return await TransferPathType.build(info.context, path)
 
     @strawberry.field(description="转入或转出某工会的会籍接转")
     async def member_transfers(
@@ -175,8 +216,9 @@ class MembershipQuery:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[MemberTransferType]:
+        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
         page = await info.context.services.membership.transfers(
-            union_id=str(union_id),
+            union_id=uid,
             state=state.value if state else None,
             first=first,
             after=after,
@@ -185,18 +227,43 @@ class MembershipQuery:
 
     @strawberry.field(description="一次会籍接转")
     async def member_transfer(self, info: Info, id: strawberry.ID) -> MemberTransferType | None:
+        await scope_of(info.context).require_transfer(str(id))
         found = await info.context.services.membership.get_transfer(str(id))
         return MemberTransferType.from_domain(found)
 
 
+def _already_member_elsewhere() -> Conflict:
+    return Conflict(
+        "该证件已是其他工会的会员，一证一会员，不能重复入会；如需变更请办理会籍接转",
+        reason="ALREADY_MEMBER",
+        field="idNumber",
+    )
+
+
 @strawberry.type
 class MembershipMutation:
+    """Changes of members in the caller's scope; viewers may change nothing (FORBIDDEN)."""
+
     @strawberry.mutation(description="会员入会（一证一会员）")
     async def add_member(self, info: Info, input: MemberInput) -> MemberType:
-        member = await info.context.services.membership.add_member(
-            data=input.to_data(), actor=info.context.actor
-        )
-        return MemberType.from_domain(member, info.context)
+        scope = scope_of(info.context)
+        scope.require_change()
+        await scope.require_union(str(input.union_id), "unionId")
+        if input.employer_id is not None:
+            await scope.require_employer(str(input.employer_id), "employerId")
+        try:
+            member = await info.context.services.membership.add_member(
+                data=input.to_data(), actor=info.context.actor
+            )
+        except Conflict as exc:
+            # 一证一会员 must refuse, but not say where a member outside the scope belongs
+            other = exc.details.get("unionId") if exc.reason == "ALREADY_MEMBER" else None
+            if exc.reason == "ALREADY_MEMBER" and not await scope.union_in(
+                str(other) if other else None
+            ):
+                raise _already_member_elsewhere() from None
+            raise
+        return MemberType.from_domain(member, in_scope=True)
 
     @strawberry.mutation(description="退休、失业保留会籍；单位关闭在上级工会保留；其余离会")
     async def end_membership(
@@ -207,6 +274,9 @@ class MembershipMutation:
         effective_on: date | None = None,
         cert_type: str = "01",
     ) -> MemberType:
+        scope = scope_of(info.context)
+        scope.require_change()
+        await scope.require_member(id_number, cert_type)
         member = await info.context.services.membership.end_membership(
             id_number=id_number,
             reason=reason.value,
@@ -214,9 +284,9 @@ class MembershipMutation:
             actor=info.context.actor,
             cert_type=cert_type,
         )
-        return MemberType.from_domain(member, info.context)
+        return MemberType.from_domain(member, in_scope=await scope.member_in(member))
 
-    @strawberry.mutation(description="申请会籍接转")
+    @strawberry.mutation(description="申请会籍接转（转入工会可以是任何工会）")
     async def request_member_transfer(
         self,
         info: Info,
@@ -226,6 +296,12 @@ class MembershipMutation:
         cert_type: str = "01",
         to_employer_id: strawberry.ID | None = None,
     ) -> MemberTransferType:
+        scope = scope_of(info.context)
+        scope.require_change()
+        # the service checks the target first: keep that order, so an unknown target and a
+        # member outside the scope give the same answers as before
+        await info.context.services.tree.get_union(str(to_union_id), field="toUnionId")
+        await scope.require_member(id_number, cert_type)
         transfer = await info.context.services.membership.request_transfer(
             id_number=id_number,
             to_union_id=str(to_union_id),
@@ -240,6 +316,9 @@ class MembershipMutation:
     async def release_member_transfer(
         self, info: Info, transfer_id: strawberry.ID
     ) -> MemberTransferType:
+        scope = scope_of(info.context)
+        scope.require_change()
+        await scope.require_transfer(str(transfer_id), side="from")
         transfer = await info.context.services.membership.release_transfer(
             transfer_id=str(transfer_id), actor=info.context.actor
         )
@@ -249,24 +328,33 @@ class MembershipMutation:
     async def complete_member_transfer(
         self, info: Info, transfer_id: strawberry.ID
     ) -> MemberTransferType:
+        scope = scope_of(info.context)
+        scope.require_change()
+        await scope.require_transfer(str(transfer_id), side="to")
         transfer = await info.context.services.membership.complete_transfer(
             transfer_id=str(transfer_id), actor=info.context.actor
         )
         return MemberTransferType.from_domain(transfer)
 
-    @strawberry.mutation(description="因信息有误退回会籍接转（须说明原因）")
+    @strawberry.mutation(description="因信息有误退回会籍接转（转入工会办理，须说明原因）")
     async def reject_member_transfer(
         self, info: Info, transfer_id: strawberry.ID, note: str | None = None
     ) -> MemberTransferType:
+        scope = scope_of(info.context)
+        scope.require_change()
+        await scope.require_transfer(str(transfer_id), side="to")
         transfer = await info.context.services.membership.reject_transfer(
             transfer_id=str(transfer_id), note=note, actor=info.context.actor
         )
         return MemberTransferType.from_domain(transfer)
 
-    @strawberry.mutation(description="撤回会籍接转")
+    @strawberry.mutation(description="撤回会籍接转（转出工会办理）")
     async def cancel_member_transfer(
         self, info: Info, transfer_id: strawberry.ID, note: str | None = None
     ) -> MemberTransferType:
+        scope = scope_of(info.context)
+        scope.require_change()
+        await scope.require_transfer(str(transfer_id), side="from")
         transfer = await info.context.services.membership.cancel_transfer(
             transfer_id=str(transfer_id), note=note, actor=info.context.actor
         )

@@ -6,22 +6,25 @@ from datetime import date
 from typing import Any
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 
+from api.accounts import AccountMutation, AccountQuery
 from api.affiliation import AffiliationMutation, AffiliationQuery
 from api.anomalies import AnomalyQuery
+from api.audit import AuditQuery, AuditTrail
 from api.context import Context
 from api.data_quality import DataQualityQuery
 from api.errors import ClientErrors
+from api.hardening import (
+    MAX_TOKENS,
+    GuardedParserCache,
+    GuardedValidation,
+    PageBudget,
+    document_rules,
+)
 from api.membership import MembershipMutation, MembershipQuery
+from api.scope import scope_of
 from api.types import (
     Connection,
     EmployerType,
@@ -37,11 +40,15 @@ Info = strawberry.Info[Context, None]
 
 @strawberry.type
 class TreeQuery:
+    """Reads of the tree, each confined to the caller's subtree (api/scope.py)."""
+
     @strawberry.field(description="一个工会（按统一社会信用代码或临时赋码）")
     async def union(self, info: Info, id: strawberry.ID) -> UnionType | None:
-        return UnionType.from_domain(await info.context.services.tree.get_union(str(id)))
+        uid = await scope_of(info.context).require_union(str(id), "id")
+        found = await info.context.services.tree.get_union(uid)
+        return UnionType.from_domain(found, in_scope=True)
 
-    @strawberry.field(description="按名称、层级、所属上级检索工会")
+    @strawberry.field(description="按名称、层级、所属上级检索工会（默认本账号管辖范围）")
     async def unions(
         self,
         info: Info,
@@ -51,29 +58,34 @@ class TreeQuery:
         first: int = 50,
         after: str | None = None,
     ) -> Connection[UnionType]:
+        scope = scope_of(info.context)
+        root = scope.root if under is None else await scope.require_union(str(under), "under")
         page = await info.context.services.tree.search_unions(
             name_contains=name_contains,
             level=level.value if level else None,
-            under=str(under) if under is not None else None,
+            under=root,
             first=first,
             after=after,
         )
-        return connection(page, UnionType.from_domain)
+        return connection(page, lambda u: UnionType.from_domain(u, in_scope=True))
 
     @strawberry.field(description="一个单位（按统一社会信用代码）")
     async def employer(self, info: Info, id: strawberry.ID) -> EmployerType | None:
-        return EmployerType.from_domain(await info.context.services.tree.get_employer(str(id)))
+        found = await scope_of(info.context).require_employer(str(id), "id")
+        return EmployerType.from_domain(found)
 
     @strawberry.field(description="按证件号查找会员")
     async def member(self, info: Info, id_number: str, cert_type: str = "01") -> MemberType | None:
-        found = await info.context.services.tree.member_by_certificate(id_number, cert_type)
-        return MemberType.from_domain(found, info.context)
+        scope = scope_of(info.context)
+        found, in_scope = await scope.require_member(id_number, cert_type, receiving=True)
+        return MemberType.from_domain(found, in_scope=in_scope)
 
     @strawberry.field(description="工会及其下级的汇总统计")
     async def subtree_stats(
         self, info: Info, union_id: strawberry.ID, as_of: date | None = None
     ) -> SubtreeStats:
-        stats = await info.context.services.stats.subtree_stats(str(union_id), as_of=as_of)
+        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
+        stats = await info.context.services.stats.subtree_stats(uid, as_of=as_of)
         return SubtreeStats.from_domain(stats)
 
 
@@ -83,36 +95,29 @@ QUERIES: list[type] = [
     AffiliationQuery,
     MembershipQuery,
     DataQualityQuery,
+    AuditQuery,
+    AccountQuery,
 ]
 """Query types of each area, merged into one ``Query`` (areas append theirs here)."""
-MUTATIONS: list[type] = [AffiliationMutation, MembershipMutation]
+MUTATIONS: list[type] = [AffiliationMutation, MembershipMutation, AccountMutation]
 """Mutation types of each area, merged into one ``Mutation``."""
 
 
-# Built once: the same rule classes on every request keep the validation cache's key stable
-# (a limiter extension made per request creates new rule classes, so nothing would be cached).
-_LIMIT_RULES = (
-    *QueryDepthLimiter(max_depth=12).validation_rules,
-    *MaxAliasesLimiter(max_alias_count=30).validation_rules,
-)
-
-
-class DocumentLimits(AddValidationRules):
-    """Depth and alias limits, with rule classes shared by every request."""
-
-    def __init__(self) -> None:
-        super().__init__(list(_LIMIT_RULES))
-
-
-def build_schema() -> strawberry.Schema:
-    """The schema with error mapping, document limits and parse/validation caches."""
+def build_schema(*, demo: bool = False) -> strawberry.Schema:
+    """The schema with error mapping, audit, document limits (api/hardening.py: introspection
+    only in ``demo`` mode) and parse/validation caches."""
     query = merge_types("Query", tuple(QUERIES))
     mutation = merge_types("Mutation", tuple(MUTATIONS)) if MUTATIONS else None
+    # Built once per schema: the same rule classes on every request keep the validation
+    # cache's key stable (a limiter made per request creates new rule classes).
+    rules = document_rules(demo=demo)
     extensions: list[Any] = [
         ClientErrors,
-        lambda: MaxTokensLimiter(max_token_count=2_000),
-        lambda: ParserCache(maxsize=256),
-        DocumentLimits,
-        lambda: ValidationCache(maxsize=256),
+        AuditTrail,  # after ClientErrors: sees the original errors, records before they are masked
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: GuardedParserCache(maxsize=256),
+        lambda: AddValidationRules(list(rules)),
+        lambda: GuardedValidation(maxsize=256),
+        PageBudget,
     ]
     return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)

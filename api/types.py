@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 import strawberry
 
+from api.scope import limited_error, may_see_full, scope_of
 from graph_service.domain import models
 from graph_service.domain.privacy import mask_id_number, mask_phone
 from graph_service.domain.stats import Count as DomainCount
@@ -78,12 +80,42 @@ def connection(page: Page[D], wrap: Callable[[D], N]) -> Connection[N]:
     )
 
 
-async def load_union(context: Context, union_id: str | None) -> UnionType | None:
-    """A union by id through the request's batching loader (None when absent)."""
+def connection_of(page: Page[D], nodes: Sequence[N]) -> Connection[N]:
+    """A Relay connection from a service page and its items already wrapped (same order)."""
+    edges = [Edge(cursor=c, node=n) for n, c in zip(nodes, page.cursors, strict=True)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        total_count=page.total_count,
+    )
+
+
+async def gathered(items: Iterable[Awaitable[N]]) -> list[N]:
+    """Await all at once, so the request's DataLoaders batch their reads."""
+    return list(await asyncio.gather(*items))
+
+
+async def load_union(
+    context: Context, union_id: str | None, *, outside: str = "limited"
+) -> UnionType | None:
+    """A union by id through the request's batching loader (None when absent). A union out of
+    the caller's scope comes back limited to id, name and level (``outside="limited"``) or as
+    None, as if it did not exist (``outside="hidden"``)."""
     if union_id is None:
         return None
     found = await context.unions.load(union_id)
-    return UnionType.from_domain(found) if found else None
+    if found is None:
+        return None
+    in_scope = await scope_of(context).union_in(found.id)
+    if not in_scope and outside == "hidden":
+        return None
+    return UnionType.from_domain(found, in_scope=in_scope)
+
+
+async def wrap_unions(context: Context, unions: Sequence[models.Union]) -> list[UnionType]:
+    """Unions as GraphQL types: full in scope, id/name/level only outside it."""
+    flags = await scope_of(context).classify(unions)
+    return [UnionType.from_domain(u, in_scope=f) for u, f in zip(unions, flags, strict=True)]
 
 
 @strawberry.type
@@ -133,58 +165,93 @@ class SubtreeStats:
 
 @strawberry.type(name="Union")
 class UnionType:
+    """A union. In the caller's scope: every field. Above it (a parent or ancestor of the scope
+    root, a transfer's other end ...): id, name, level, kind and status only; the other scalar
+    fields are null and nested fields are refused (FORBIDDEN, reason OUTSIDE_SCOPE)."""
+
     id: strawberry.ID
     name: str
     level: UnionLevel
     kind: str
     status: UnionStatus
-    region_code: str | None
-    founded_on: date | None
-    term_ends_on: date | None
-    chair: str | None
-    raw_phone: strawberry.Private[str | None]
-    parent_id: strawberry.Private[str | None]
+    raw: strawberry.Private[models.Union]
+    in_scope: strawberry.Private[bool]
 
     @classmethod
-    def from_domain(cls, u: models.Union) -> UnionType:
+    def from_domain(cls, u: models.Union, *, in_scope: bool = False) -> UnionType:
+        """``in_scope`` False (the safe default) limits the union to id, name and level."""
         return cls(
             id=strawberry.ID(u.id),
             name=u.name,
             level=UnionLevel[u.level.value],
             kind=u.kind,
             status=UnionStatus[u.status.value],
-            region_code=u.region_code,
-            founded_on=u.founded_on,
-            term_ends_on=u.term_ends_on,
-            chair=u.chair,
-            raw_phone=u.phone,
-            parent_id=u.parent_id,
+            raw=u,
+            in_scope=in_scope,
         )
+
+    def _require_scope(self, field: str) -> None:
+        if not self.in_scope:
+            raise limited_error(field)
+
+    @strawberry.field
+    def region_code(self) -> str | None:
+        return self.raw.region_code if self.in_scope else None
+
+    @strawberry.field
+    def founded_on(self) -> date | None:
+        return self.raw.founded_on if self.in_scope else None
+
+    @strawberry.field
+    def term_ends_on(self) -> date | None:
+        return self.raw.term_ends_on if self.in_scope else None
+
+    @strawberry.field
+    def chair(self) -> str | None:
+        return self.raw.chair if self.in_scope else None
 
     @strawberry.field
     def phone(self, info: strawberry.Info[Context, None]) -> str | None:
-        return self.raw_phone if info.context.may_see_personal_data else mask_phone(self.raw_phone)
+        if not self.in_scope:
+            return None
+        raw = self.raw.phone
+        if raw and may_see_full(info.context, True):
+            info.context.note_full_read("Union", self.raw.id)
+            return raw
+        return mask_phone(raw)
 
     @strawberry.field
     async def parent(self, info: strawberry.Info[Context, None]) -> UnionType | None:
-        return await load_union(info.context, self.parent_id)
+        if self.raw.parent_id is None:
+            return None
+        found = await info.context.unions.load(self.raw.parent_id)
+        if found is None:
+            return None
+        # the parent of a union in scope is in scope unless this union is the scope root
+        in_scope = self.in_scope and self.raw.id != scope_of(info.context).root
+        return UnionType.from_domain(found, in_scope=in_scope)
 
     @strawberry.field
     async def ancestors(self, info: strawberry.Info[Context, None]) -> list[UnionType]:
         chain = await info.context.services.tree.ancestors(str(self.id))
-        return [UnionType.from_domain(u) for u in chain]
+        root = scope_of(info.context).root
+        ids = [u.id for u in chain]
+        first_in = ids.index(root) if self.in_scope and root in ids else len(ids)
+        return [UnionType.from_domain(u, in_scope=i >= first_in) for i, u in enumerate(chain)]
 
     @strawberry.field
     async def children(
         self, info: strawberry.Info[Context, None], first: int = 50, after: str | None = None
     ) -> Connection[UnionType]:
+        self._require_scope("children")
         page = await info.context.services.tree.children(str(self.id), first=first, after=after)
-        return connection(page, UnionType.from_domain)
+        return connection(page, lambda u: UnionType.from_domain(u, in_scope=True))
 
     @strawberry.field
     async def employers(
         self, info: strawberry.Info[Context, None], first: int = 50, after: str | None = None
     ) -> Connection[EmployerType]:
+        self._require_scope("employers")
         page = await info.context.services.tree.employers(str(self.id), first=first, after=after)
         return connection(page, EmployerType.from_domain)
 
@@ -196,21 +263,25 @@ class UnionType:
         after: str | None = None,
         status: MembershipStatus = MembershipStatus.ACTIVE,
     ) -> Connection[MemberType]:
+        self._require_scope("members")
         page = await info.context.services.tree.members(
             str(self.id), status=status.value, first=first, after=after
         )
-        return connection(page, lambda m: MemberType.from_domain(m, info.context))
+        return connection(page, lambda m: MemberType.from_domain(m, in_scope=True))
 
     @strawberry.field
     async def stats(
         self, info: strawberry.Info[Context, None], as_of: date | None = None
     ) -> SubtreeStats:
+        self._require_scope("stats")
         result = await info.context.services.stats.subtree_stats(str(self.id), as_of=as_of)
         return SubtreeStats.from_domain(result)
 
 
 @strawberry.type(name="Employer")
 class EmployerType:
+    """An employer; only employers in the caller's scope are ever returned."""
+
     id: strawberry.ID
     name: str
     nature: str | None
@@ -231,43 +302,72 @@ class EmployerType:
 
     @strawberry.field
     async def union(self, info: strawberry.Info[Context, None]) -> UnionType | None:
-        return await load_union(info.context, self.union_id)
+        return await load_union(info.context, self.union_id, outside="hidden")
+
+
+async def employer_if_in_scope(context: Context, employer_id: str | None) -> EmployerType | None:
+    """An employer by id when it lies in the caller's scope; None otherwise (as if absent)."""
+    if employer_id is None:
+        return None
+    found = await context.employers.load(employer_id)
+    if found is None or not await scope_of(context).employer_in(found):
+        return None
+    return EmployerType.from_domain(found)
 
 
 @strawberry.type(name="Member")
 class MemberType:
+    """A member. Certificate number and phone are full only when the role allows it AND the
+    member is in the caller's scope (each such read is noted for the audit log); a member seen
+    from outside its scope (in transfer to the caller's union, an orphan of the caller's area
+    ...) is masked, its union limited to id, name and level."""
+
     id: strawberry.ID
     name: str
-    id_number: str
-    phone: str | None
     status: MembershipStatus
     joined_on: date | None
     new_form_worker: bool
-    union_id: strawberry.Private[str | None]
-    employer_id: strawberry.Private[str | None]
+    raw: strawberry.Private[models.Member]
+    in_scope: strawberry.Private[bool]
 
     @classmethod
-    def from_domain(cls, m: models.Member, context: Context) -> MemberType:
-        full = context.may_see_personal_data
+    def from_domain(cls, m: models.Member, *, in_scope: bool = False) -> MemberType:
+        """``in_scope`` False (the safe default) masks the personal numbers."""
         return cls(
             id=strawberry.ID(m.id),
             name=m.name,
-            id_number=m.cert_number if full else (mask_id_number(m.cert_number) or ""),
-            phone=m.phone if full else mask_phone(m.phone),
             status=MembershipStatus[m.status.value],
             joined_on=m.joined_on,
             new_form_worker=m.new_form_worker,
-            union_id=m.union_id,
-            employer_id=m.employer_id,
+            raw=m,
+            in_scope=in_scope,
         )
+
+    @classmethod
+    async def visible(cls, context: Context, m: models.Member) -> MemberType | None:
+        """The member as this caller may see it (None when not visible at all)."""
+        visible, in_scope = await scope_of(context).member_visible(m)
+        return cls.from_domain(m, in_scope=in_scope) if visible else None
+
+    @strawberry.field
+    def id_number(self, info: strawberry.Info[Context, None]) -> str:
+        if may_see_full(info.context, self.in_scope):
+            info.context.note_full_read("Member", self.raw.id)
+            return self.raw.cert_number
+        return mask_id_number(self.raw.cert_number) or ""
+
+    @strawberry.field
+    def phone(self, info: strawberry.Info[Context, None]) -> str | None:
+        raw = self.raw.phone
+        if raw and may_see_full(info.context, self.in_scope):
+            info.context.note_full_read("Member", self.raw.id)
+            return raw
+        return mask_phone(raw)
 
     @strawberry.field
     async def union(self, info: strawberry.Info[Context, None]) -> UnionType | None:
-        return await load_union(info.context, self.union_id)
+        return await load_union(info.context, self.raw.union_id)
 
     @strawberry.field
     async def employer(self, info: strawberry.Info[Context, None]) -> EmployerType | None:
-        if self.employer_id is None:
-            return None
-        found = await info.context.employers.load(self.employer_id)
-        return EmployerType.from_domain(found) if found else None
+        return await employer_if_in_scope(info.context, self.raw.employer_id)

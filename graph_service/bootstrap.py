@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.engines.falkordb_supervisor import EngineSupervisor
 from graph_service.engines.neo4j import Neo4jStore
 from graph_service.errors import BadUserInput
+from graph_service.metrics import InstrumentedStore
 from graph_service.services.registry import Services
 from graph_service.settings import Settings
 from graph_service.store import GraphStore
@@ -40,8 +42,11 @@ async def _open_embedded(settings: Settings) -> FalkorDBStore:
         start_timeout_s=settings.engine_start_timeout_s,
     )
     engine.start()
+    supervisor: EngineSupervisor | None = None
 
     async def stop() -> None:
+        if supervisor is not None:
+            await supervisor.stop()  # first: a stop on purpose is not a crash to repair
         await asyncio.to_thread(engine.stop)
 
     store = FalkorDBStore.connect(
@@ -54,7 +59,16 @@ async def _open_embedded(settings: Settings) -> FalkorDBStore:
         on_close=stop,
     )
     store.embedded = engine  # type: ignore[attr-defined]
+    if settings.engine_supervise:  # restart a dead engine (engines/falkordb_supervisor.py)
+        supervisor = EngineSupervisor(
+            engine, on_restarted=store.after_restart, on_down=lambda: _down(store)
+        ).start()
+    store.supervisor = supervisor  # type: ignore[attr-defined]
     return store
+
+
+def _down(store: FalkorDBStore) -> None:
+    store.available = False
 
 
 @dataclass
@@ -73,6 +87,8 @@ class Runtime:
 async def open_runtime(settings: Settings) -> Runtime:
     """Open the store, make sure the schema exists, and wire the services."""
     store = await open_store(settings)
+    if settings.metrics_enabled:
+        store = InstrumentedStore(store)  # times every statement (graph_service/metrics.py)
     try:
         await store.ensure_schema()
     except BaseException:

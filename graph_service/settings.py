@@ -25,11 +25,43 @@ class Settings(BaseSettings):
     """``always``: every acknowledged write is on disk; ``everysec``: up to a second can be lost."""
     engine_start_timeout_s: float = 300.0
     """Replaying a large append-only file at start can take minutes on a big province."""
+    engine_supervise: bool = True
+    """Restart the embedded engine on the same data dir when it dies (no restart loop)."""
     query_timeout_ms: int = 60_000
     pool_size: int = 16
     write_batch_size: int = 5_000
     transfer_expiry_days: int = 90
     demo: bool = False
+    # operations (api/logging_setup.py, api/observability.py, graph_service/metrics.py)
+    metrics_enabled: bool = True
+    """Serve Prometheus metrics at /metrics and time every engine statement."""
+    log_level: str = "INFO"
+    """Level of the JSON log lines `union-tree serve` writes to stderr."""
+    shutdown_timeout_s: int = 60
+    """On SIGTERM/SIGINT, how long in-flight requests and imports may run before they are cut."""
+    # accounts and authentication (api/auth.py, graph_service/services/accounts.py)
+    token_secret: SecretStr | None = None
+    """HS256 key for access tokens (≥ 32 characters); unset: generated once in <data_dir>/token.key.
+    Set it (the same on every instance) when several API processes share one graph."""
+    access_token_minutes: int = 15
+    refresh_idle_minutes: int = 30
+    """A refresh token unused this long is refused (idle timeout)."""
+    refresh_max_hours: int = 12
+    """A login session ends this long after the password was entered, however active."""
+    login_max_failures: int = 5
+    lockout_minutes: int = 15
+    totp_roles: list[str] = ["operator", "admin"]
+    """Roles that must give a TOTP code at login (JSON list in the environment)."""
+    password_min_length: int = 12
+    principal_cache_seconds: float = 5.0
+    """How long a checked account (enabled, scope union exists) is trusted without a read (≤ 5)."""
+    demo_admin_password: SecretStr | None = None
+    """Demo mode: the demo admin's password (unset: a fresh random one at every start)."""
+    # audit and GraphQL hardening (graph_service/services/audit.py, api/hardening.py)
+    audit_retention_days: int = 180
+    """`union-tree audit prune` removes audit records older than this (legal minimum: 180)."""
+    cors_origins: list[str] = []
+    """Browser origins allowed to call the API (JSON list); empty: no CORS headers at all."""
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -4,11 +4,15 @@ roster, merged title cells), for tests, benchmarks and demonstrations."""
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 from stdnum.cn import ric, uscc
+
+if TYPE_CHECKING:
+    from graph_service.demo.generator import DemoProvince
 
 ATTACHMENT1_HEADER = (
     "序号",
@@ -144,3 +148,70 @@ def write_xlsx(path: Path, header: Sequence[str], rows: Iterable[Sequence[object
         sheet.append(list(row))
     book.save(path)
     return path
+
+
+# ------------------------------------------------------------------ files from a demo province
+
+DEMO_UNIT_HEADER = (
+    "工会编码",
+    "工会名称",
+    "工会层级",
+    "工会类型",
+    "工会状态",
+    "上级工会代码",
+    "工会行政区划代码",
+    "建会日期",
+    "届期",
+    "单位名称",
+    "单位统一社会信用代码",
+    "单位性质",
+    "职工人数",
+    "单位行政区划代码",
+)
+"""Canonical unions-and-units file written by :func:`demo_unit_rows`."""
+
+
+def demo_unit_rows(province: DemoProvince) -> Iterator[list[object]]:
+    """One row per (union, employer it covers) of a generated province, then uncovered employers."""
+    by_union: dict[str, list[dict[str, object]]] = {}
+    for e in province.employers:
+        by_union.setdefault(str(e["unionId"]), []).append(e)
+    for u in province.unions:
+        base = [u[k] for k in ("id", "name", "level", "kind", "status", "parentId")]
+        base += [u["regionCode"], u["foundedOn"], u["termEndsOn"]]
+        covered = by_union.get(str(u["id"]))
+        if not covered:
+            yield base + [None] * len(_EMPLOYER_KEYS)
+        for e in covered or ():
+            yield base + [e[k] for k in _EMPLOYER_KEYS]
+    for e in by_union.get("None", []):
+        yield [None] * 9 + [e[k] for k in _EMPLOYER_KEYS]
+
+
+_EMPLOYER_KEYS = ("name", "id", "nature", "employeeCount", "regionCode")
+
+
+def demo_member_rows(province: DemoProvince) -> Iterator[list[object]]:
+    """Canonical member rows (CANONICAL_MEMBER_HEADER) of a generated province, file order =
+    generation order; members the generator left without a union are not written."""
+    for batch in province.member_batches(10_000):
+        for m in batch:
+            if m["unionId"] is None:
+                continue
+            yield [
+                m["unionId"],
+                m["employerId"],
+                m["name"],
+                m["gender"],
+                "01",
+                m["certNumber"],
+                m["phone"],
+                m["householdType"],
+                m["political"],
+                m["education"],
+                "是" if m["newFormWorker"] else "否",
+                m["joinedOn"],
+                m["status"],
+                m["unionPost"],
+                m["unionPostType"],
+            ]

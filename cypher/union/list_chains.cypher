@@ -13,5 +13,5 @@ RETURN u.id AS of, stored, a.id AS id, a.name AS name, a.level AS level, a.kind 
        a.status AS status, a.regionCode AS regionCode, a.foundedOn AS foundedOn,
        a.termEndsOn AS termEndsOn, a.chair AS chair, a.phone AS phone,
        CASE WHEN i = 0 THEN null ELSE ids[i - 1] END AS parentId,
-       size(ids) - 1 - i AS distance
+       size(ids) - 1 - i AS distance, a.path AS path
 ORDER BY of, distance DESC

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SecretStr
 
 
 class Role(StrEnum):
@@ -53,3 +53,37 @@ class Principal(BaseModel):
     def actor(self) -> str:
         """Recorded as ``recordedBy`` on every change."""
         return f"account:{self.username}"
+
+
+class Account(BaseModel):
+    """An account as admins see it: never its password hash or TOTP secret."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    username: str
+    union_id: str
+    role: Role
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: str | None = None
+    """UTC ISO timestamp until which logins are refused (None: not locked)."""
+    created_at: str
+    created_by: str
+    password_changed_at: str | None = None
+    last_login_at: str | None = None
+    token_version: int = 0
+    """Raised on disable and reset: access tokens of an older version are refused."""
+
+
+class IssuedCredentials(BaseModel):
+    """What a new or reset account's holder is told once: never stored, never logged."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: Account
+    password: SecretStr
+    totp_secret: SecretStr | None = None
+    """Base32 secret for an authenticator app (None: the role needs no second factor)."""
+    otpauth_uri: SecretStr | None = None
+    """The same secret as an ``otpauth://`` URI (for a QR code)."""

@@ -70,6 +70,8 @@ class Union(GraphModel):
     chair: str | None = None
     phone: str | None = None
     parent_id: str | None = Field(None, alias="parentId")
+    path: list[str] | None = None
+    """Stored ids of the current ancestors, national root first (None: not read or not stored)."""
 
 
 class Employer(GraphModel):

@@ -14,7 +14,12 @@ from falkordb.asyncio.graph import AsyncGraph
 from falkordb.helpers import stringify_param_value
 from redis import exceptions as redis_errors
 
-from graph_service.errors import Conflict, GraphStoreError, GraphUnavailableError
+from graph_service.errors import (
+    BadUserInput,
+    Conflict,
+    GraphStoreError,
+    GraphUnavailableError,
+)
 from graph_service.queries import cypher_dir, schema_statements
 from graph_service.store import Query, Row
 
@@ -77,7 +82,10 @@ def params_header(params: Mapping[str, object] | None) -> str:
     """The ``CYPHER a=... b=... `` prefix carrying the parameters."""
     if not params:
         return ""
-    return "CYPHER " + " ".join(f"{k}={encode_param(v)}" for k, v in params.items()) + " "
+    header = "CYPHER " + " ".join(f"{k}={encode_param(v)}" for k, v in params.items()) + " "
+    if "\x00" in header:  # FalkorDB reads the query as a C string: it cannot carry U+0000
+        raise BadUserInput("输入中含有不允许的空字符（U+0000）", reason="NUL_CHARACTER")
+    return header
 
 
 def _plain(value: object) -> object:
@@ -109,6 +117,9 @@ class FalkorDBStore:
         self._graph = AsyncGraph(self._redis, graph_name)
         self._timeout_ms = timeout_ms
         self._on_close = on_close
+        self.available = True
+        """False while an embedded engine is down or rebuilding its indexes after a restart:
+        statements then fail at once with GRAPH_UNAVAILABLE instead of scanning unindexed."""
 
     @classmethod
     def connect(
@@ -132,11 +143,14 @@ class FalkorDBStore:
             # the client's own default (5 s) would cut off long queries before the engine's
             # query timeout does; wait a little longer than that timeout instead
             "socket_timeout": timeout_ms / 1000 + 5,
+            # a dead or restarting engine must fail a request fast (GRAPH_UNAVAILABLE well
+            # within 1 s), never after the query timeout: connecting is quick or refused
+            "socket_connect_timeout": 1,
         }
         if unix_socket:
             kwargs |= {"connection_class": aioredis.UnixDomainSocketConnection, "path": unix_socket}
         else:
-            kwargs |= {"host": host, "port": port, "socket_connect_timeout": 2}
+            kwargs |= {"host": host, "port": port}
         pool = aioredis.BlockingConnectionPool(**kwargs)  # type: ignore[arg-type]
         return cls(pool, graph_name, timeout_ms=timeout_ms, on_close=on_close)
 
@@ -157,6 +171,8 @@ class FalkorDBStore:
     async def _run(
         self, query: Query, params: Mapping[str, object] | None, *, read_only: bool
     ) -> list[Row]:
+        if not self.available:
+            raise GraphUnavailableError("图数据库正在重启，请稍后重试", reason="ENGINE_RESTARTING")
         text = query.text_for(self.engine)
         run = self._graph.ro_query if read_only else self._graph.query
         with map_falkordb_errors(query.name):
@@ -241,6 +257,19 @@ class FalkorDBStore:
         """True when the engine answers."""
         with map_falkordb_errors("ping"):
             return bool(await self._redis.ping())
+
+    async def reset_connections(self) -> None:
+        """Drop idle pooled connections (after an engine restart); busy ones reconnect on use."""
+        await self._pool.disconnect(inuse_connections=False)
+
+    async def after_restart(self) -> None:
+        """The engine answers again: drop stale connections, wait until its unique
+        constraints (and their indexes), rebuilt in the background after loading, are
+        enforced again, then serve statements."""
+        await self.reset_connections()
+        with contextlib.suppress(GraphStoreError):  # no graph yet: nothing to wait for
+            await self._await_constraints()
+        self.available = True
 
     async def close(self) -> None:
         """Close the pool, then stop the embedded engine if this store owns one."""

@@ -23,6 +23,17 @@ class ImportRepository:
         rows = await self._store.read(q("import/get_members_by_cert_rows"), {"keys": keys})
         return {str(r["certKey"]): r for r in rows}
 
+    async def member_fingerprints(
+        self, cert_keys: Sequence[str], props: Sequence[str]
+    ) -> dict[str, Row]:
+        """Existing members by certificate key: current union and employer, and the
+        fingerprint of ``props`` (see ``import/get_member_fingerprints``)."""
+        if not cert_keys:
+            return {}
+        params = {"keys": [[k] for k in dict.fromkeys(cert_keys)], "props": list(props)}
+        rows = await self._store.read(q("import/get_member_fingerprints"), params)
+        return {str(r["certKey"]): r for r in rows}
+
     async def unions_by_id(self, ids: Sequence[str]) -> dict[str, Row]:
         """Existing unions by id, with properties and current parent."""
         if not ids:

@@ -60,6 +60,19 @@ class MembershipRepository:
         rows = await self._store.read(q("transfer/get_transfers"), {"ids": list(ids)})
         return {str(r["id"]): MemberTransfer.model_validate(r) for r in rows}
 
+    async def open_transfer_targets(self, member_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Per member id: the receiving unions of its open transfers (absent: none open)."""
+        if not member_ids:
+            return {}
+        rows = await self._store.read(
+            q("transfer/list_open_transfers_of_members"),
+            {"memberIds": list(dict.fromkeys(member_ids))},
+        )
+        out: dict[str, list[str]] = {}
+        for r in rows:
+            out.setdefault(str(r["memberId"]), []).append(str(r["toUnionId"]))
+        return out
+
     async def of_union(
         self, union_id: str, *, state: str | None, after: str | None, limit: int
     ) -> list[MemberTransfer]:

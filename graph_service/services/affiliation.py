@@ -343,6 +343,20 @@ class AffiliationService:
         found = await self._repo.area_unions(codes)
         return next((found[c] for c in codes if c in found), None)
 
+    async def area_owners(self, regions: Sequence[str]) -> dict[str, str]:
+        """Region code -> the 地方总工会 an uncovered employer of that region is attributed to
+        (the region's own, else its city's, else its province's); regions without one absent."""
+        wanted = sorted({r for r in regions if r and len(r) == 6})
+        areas = {r: (r, r[:4] + "00", r[:2] + "0000") for r in wanted}
+        codes = sorted({c for chain in areas.values() for c in chain})
+        found = await self._repo.area_unions(codes) if codes else {}
+        out: dict[str, str] = {}
+        for region, chain in areas.items():
+            owner = next((found[c] for c in chain if c in found), None)
+            if owner is not None:
+                out[region] = owner
+        return out
+
     async def _contribution(
         self, count: int, nature: str | None, region: str | None, union_id: str | None
     ) -> list[tuple[str, list[int]]]:

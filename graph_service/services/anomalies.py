@@ -249,12 +249,18 @@ class AnomalyService:
         return out
 
     async def detached_unions(
-        self, *, first: int | None = 50, after: str | None = None
+        self, *, first: int | None = 50, after: str | None = None, under: str | None = None
     ) -> Page[DetachedUnion]:
-        """Unions (not DISSOLVED) with no current path to the national root, by id."""
+        """Unions (not DISSOLVED) with no current path to the national root, by id.
+
+        ``under``: only those an account bound to that union answers for: in its current
+        subtree (a detached branch), or, for a 地方总工会, with a region code in its area (as
+        for orphan members); the national root answers for all."""
         size, key = page_size(first), decode_cursor(after)
         snap = await self.snapshot()
         ids = sorted(u for u in snap.detached if snap.nodes[u].status != "DISSOLVED")
+        if under is not None:
+            ids = _detached_under(snap, under, ids)
         start = 0 if key is None else bisect.bisect_right(ids, key)
         chosen = ids[start : start + size]
         tops = [snap.detached[u].top_id for u in chosen]
@@ -305,6 +311,22 @@ class AnomalyService:
             has_next_page=start + size < len(ids),
             total_count=len(ids),
         )
+
+
+def _detached_under(snap: Snapshot, root: str, ids: list[str]) -> list[str]:
+    node = snap.nodes.get(root)
+    if node is None:
+        return []
+    subtree = snap.subtree(root)
+    prefix = area_prefix(node)
+
+    def answers_for(union_id: str) -> bool:
+        if union_id in subtree or prefix == "":
+            return True
+        region = _region(snap, union_id)
+        return prefix is not None and region is not None and region.startswith(prefix)
+
+    return [u for u in ids if answers_for(u)]
 
 
 def _opt(value: object) -> str | None:

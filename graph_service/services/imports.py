@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from graph_service import metrics
 from graph_service.domain.levels import can_hang_under, can_hold_members
 from graph_service.domain.regions import list_divisions
 from graph_service.domain.stats import UNCOVERED_THRESHOLD, rollup_vector
@@ -33,6 +34,7 @@ from graph_service.store import GraphStore, Row
 
 _LOCAL_LEVELS = ("PROVINCE", "CITY", "COUNTY")
 _SRC = ("srcBatch", "srcRow")
+_COUNTED = ("created", "updated", "unchanged", "rejected")  # import rows metric
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,32 @@ class Outcome:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.issues.extend(other.issues)
+
+
+_ABSENT, _NEVER, _SEP = "\u0001", "\u0002", "\u001f"
+
+
+def fingerprint(props: Mapping[str, object], names: Sequence[str]) -> str:
+    """The text ``import/get_member_fingerprints`` builds from stored properties, built from
+    a row's new values. A name the row lacks, a value of another type, or text holding the
+    separators gives a character the query never produces: such a row is compared in full."""
+    parts = []
+    for name in names:
+        if name not in props:
+            parts.append(_NEVER)
+            continue
+        value = props[name]
+        if value is None:
+            parts.append(_ABSENT)
+        elif isinstance(value, bool):
+            parts.append("true" if value else "false")
+        elif isinstance(value, int):
+            parts.append(str(value))
+        elif isinstance(value, str) and _SEP not in value and _ABSENT not in value:
+            parts.append(value)
+        else:
+            parts.append(_NEVER)
+    return "".join(p + _SEP for p in parts)
 
 
 def new_batch_id() -> str:
@@ -221,6 +249,10 @@ class ImportService:
         if state != "RUNNING":
             props["finishedAt"] = datetime.now(UTC).isoformat(timespec="seconds")
         await self._repo.save_batch(batch.id, props)
+        if state != "RUNNING":
+            metrics.count_import_rows(
+                **{k: int(counts.get(k) or 0) for k in _COUNTED}  # type: ignore[call-overload]
+            )
 
     async def union_by_exact_name(self, name: str) -> str:
         """The id of the one union called ``name``; NOT_FOUND or CONFLICT when not exactly one."""
@@ -269,13 +301,14 @@ class ImportService:
         unions = await self._repo.unions_by_id(list({str(r["unionId"]) for r in rows}))
         rows = self._member_unions_ok(rows, unions, out)
         rows = await self._resolve_employers(rows, out)
-        existing = await self._repo.members_by_cert([str(r["certKey"]) for r in rows])
+        found, same = await self._unchanged_members(rows)
+        existing = await self._repo.members_by_cert([k for k in found if k not in same])
         created: list[list[object]] = []
         updated: list[dict[str, object]] = []
         moved: list[list[object]] = []
         deltas = _Deltas()
         today = date.today().isoformat()
-        fresh = [r for r in rows if str(r["certKey"]) not in existing]
+        fresh = [r for r in rows if str(r["certKey"]) not in found]
         ids = os.urandom(8 * len(fresh)).hex()
         for i, row in enumerate(fresh):
             props: Mapping[str, object] = row["props"]  # type: ignore[assignment]
@@ -309,6 +342,7 @@ class ImportService:
                     uid, props.get("gender"), props.get("householdType"), props.get("newFormWorker")
                 )
         out.created += len(created)
+        out.unchanged += len(same)
         for row in rows:
             old = existing.get(str(row["certKey"]))
             if old is None:
@@ -345,6 +379,31 @@ class ImportService:
                 "batchId": batch.id,
             }
         return MemberPlan(out, params)
+
+    async def _unchanged_members(
+        self, rows: Sequence[Mapping[str, object]]
+    ) -> tuple[set[str], set[str]]:
+        """(certificates already registered, those whose row changes nothing).
+
+        A row changes nothing when the member is current in the row's union, employed by the
+        row's employer and every property the row gives has the same text: decided from one
+        fingerprint string per member, so an idempotent rerun never parses property maps.
+        Anything else takes the full look-up (``members_by_cert``) and the exact comparison.
+        """
+        names = sorted({k for r in rows for k in r["props"] if k not in _SRC})  # type: ignore[attr-defined]
+        quick = await self._repo.member_fingerprints([str(r["certKey"]) for r in rows], names)
+        same = set()
+        for row in rows:
+            key = str(row["certKey"])
+            old = quick.get(key)
+            if (
+                old is not None
+                and old["unionId"] == row["unionId"]
+                and old["employerId"] == (row.get("employerId") or None)
+                and old["fp"] == fingerprint(row["props"], names)  # type: ignore[arg-type]
+            ):
+                same.add(key)
+        return set(quick), same
 
     async def write_member_plan(self, plan: MemberPlan) -> None:
         """Run a planned chunk's one write statement (nothing when the chunk changes nothing)."""

@@ -156,6 +156,10 @@ class MembershipService:
         """Members by internal id (batched loading)."""
         return await self._repo.by_ids(ids)
 
+    async def open_transfer_targets(self, member_ids: list[str]) -> dict[str, list[str]]:
+        """Per member id: the receiving unions of its open transfers (for scope checks)."""
+        return await self._repo.open_transfer_targets(member_ids)
+
     async def changes(self, *, member_id: str) -> list[MembershipChange]:
         """The membership change log of a member, oldest first."""
         return await self._repo.changes(member_id)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from graph_service.repositories.accounts import AccountRepository
+from graph_service.repositories.audit import AuditRepository
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.repositories.tree import EmployerRepository, MemberRepository, UnionRepository
+from graph_service.services.accounts import AccountService
 from graph_service.services.affiliation import AffiliationService
 from graph_service.services.anomalies import AnomalyService
+from graph_service.services.audit import AuditService
 from graph_service.services.data_quality import DataQualityService
 from graph_service.services.demo import DemoLoader
 from graph_service.services.imports import ImportService
@@ -30,6 +34,8 @@ class Services:
     imports: ImportService
     affiliation: AffiliationService
     data_quality: DataQualityService
+    audit: AuditService
+    accounts: AccountService
 
     @classmethod
     def build(cls, store: GraphStore, settings: Settings) -> Services:
@@ -44,6 +50,7 @@ class Services:
         membership = MembershipService(store, tree, settings)
         imports = ImportService(store, tree, stats)
         affiliation = AffiliationService(store, tree, stats)
+        audit = AuditService(AuditRepository(store), tree)
         return cls(
             tree=tree,
             stats=stats,
@@ -53,4 +60,6 @@ class Services:
             imports=imports,
             affiliation=affiliation,
             data_quality=DataQualityService(store, tree, rollups),
+            audit=audit,
+            accounts=AccountService(AccountRepository(store), tree, settings, audit=audit),
         )

@@ -10,6 +10,7 @@ import pytest
 from api.context import Context
 from api.schema import build_schema
 from graph_service.demo.generator import DemoConfig
+from graph_service.domain.accounts import Principal, Role
 from graph_service.domain.quality import MEMBER_FIELDS
 from graph_service.domain.validation import is_temporary_code
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
@@ -107,6 +108,10 @@ async def test_blank_and_bad_phone_lower_the_score(
             assert after[other].member_fields_filled == was.member_fields_filled
 
 
+def _admin_of(union_id: str) -> Principal:
+    return Principal(account_id="t", username="t", role=Role.ADMIN, scope_union_id=union_id)
+
+
 async def test_graphql_and_errors(loaded: tuple[Services, GraphStore], truth: Truth) -> None:
     services, _ = loaded
     root = truth.root("PROVINCE")
@@ -115,7 +120,9 @@ async def test_graphql_and_errors(loaded: tuple[Services, GraphStore], truth: Tr
         union { id } members memberFieldsFilled unionFieldsFilled unitFieldsFilled
         invalid { key count } duplicates } } }"""
     result = await schema.execute(
-        query, variable_values={"id": root}, context_value=Context(services=services)
+        query,
+        variable_values={"id": root},
+        context_value=Context(services=services, principal=_admin_of(root)),
     )
     assert result.errors is None, result.errors
     assert result.data is not None

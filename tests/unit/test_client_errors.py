@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from graphql import GraphQLError
+from graphql import GraphQLError, build_schema, graphql_sync
 
 from api.errors import to_client_error
 from graph_service.errors import BadUserInput, GraphUnavailableError
@@ -49,3 +49,20 @@ def test_unexpected_errors_are_masked_and_logged_without_their_message(
 def test_document_errors_are_bad_user_input() -> None:
     out = to_client_error(GraphQLError("Cannot query field 'nope'"))
     assert out.extensions == {"code": "BAD_USER_INPUT", "reason": "GRAPHQL_VALIDATION"}
+
+
+def test_variables_of_the_wrong_type_are_bad_user_input(caplog: pytest.LogCaptureFixture) -> None:
+    # found by the logging test: they were INTERNAL (and logged as unexpected errors)
+    schema = build_schema("type Query { a(n: Int): Int  b(d: String!): Int }")
+    cases = [
+        ("query($n: Int) { a(n: $n) }", {"n": SECRET}),
+        ("query($d: String!) { b(d: $d) }", {}),
+        ("query($d: String!) { b(d: $d) }", {"d": 5}),
+    ]
+    with caplog.at_level(logging.WARNING, logger="union_tree.api"):
+        for query, variables in cases:
+            [error] = graphql_sync(schema, query, variable_values=variables).errors or []
+            out = to_client_error(error)
+            assert out.extensions == {"code": "BAD_USER_INPUT", "reason": "GRAPHQL_VARIABLES"}
+            assert out.message.startswith("变量值有误：")
+    assert caplog.text == ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
 from falkordb.helpers import stringify_param_value
 
 from graph_service.engines.falkordb import encode_param, params_header
+from graph_service.errors import BadUserInput
 
 
 def test_positional_rows_use_json() -> None:
@@ -20,3 +22,12 @@ def test_maps_and_control_characters_use_the_client_encoder() -> None:
 def test_header_names_every_param() -> None:
     assert params_header({"a": 1, "b": "x"}) == 'CYPHER a=1 b="x" '
     assert params_header(None) == ""
+
+
+def test_a_nul_character_is_refused_as_bad_input() -> None:
+    # FalkorDB reads the query as a C string; found by schemathesis (it was an INTERNAL error)
+    for value in ("a\x00b", [["a\x00b", 1]], {"k": "a\x00b"}):
+        with pytest.raises(BadUserInput) as caught:
+            params_header({"x": value})
+        assert caught.value.reason == "NUL_CHARACTER"
+    assert params_header({"x": "a\x1cb\u2028"}).startswith("CYPHER x=")

@@ -1,0 +1,145 @@
+"""Authentication over HTTP: ``POST /auth/token`` (OAuth2 password and refresh-token grants) and
+the bearer-token check every GraphQL request passes first.
+
+Refusals are HTTP 401 with ``{"error", "code": "UNAUTHENTICATED", "reason", "message"}`` and a
+``WWW-Authenticate`` header (RFC 6749 §5.2, RFC 6750 §3); nothing is answered with a 200.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi.responses import JSONResponse
+
+from graph_service.bootstrap import Runtime
+from graph_service.domain.accounts import IssuedCredentials, Principal
+from graph_service.errors import BadUserInput, GraphUnavailableError, Unauthenticated
+from graph_service.services.authentication import Caller
+
+router = APIRouter()
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_REALM = 'Bearer realm="union-tree"'
+
+
+def caller_of(request: Request) -> Caller:
+    """Client address and request id, for the audit log."""
+    return Caller(client_address=client_address(request), request_id=request_id(request))
+
+
+def client_address(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def request_id(request: Request) -> str:
+    """The id the observability middleware gave this request (or a fresh one)."""
+    return getattr(request.state, "request_id", None) or uuid.uuid4().hex
+
+
+async def principal_from_request(request: Request) -> Principal:
+    """The caller named by ``Authorization: Bearer <access token>``; UNAUTHENTICATED otherwise.
+
+    Usable directly or as a FastAPI dependency (``Depends(principal_from_request)``).
+    """
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
+    runtime: Runtime = request.app.state.runtime
+    return await runtime.services.accounts.auth.principal(token.strip())
+
+
+@router.post("/auth/token")
+async def token(
+    request: Request,
+    grant_type: Annotated[str | None, Form()] = None,
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    totp: Annotated[str | None, Form(description="6-digit code of the authenticator app")] = None,
+    refresh_token: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    """Exchange a password (+ TOTP) or a refresh token for an access and a new refresh token."""
+    auth = request.app.state.runtime.services.accounts.auth
+    if grant_type == "password":
+        if not username or not password:
+            raise BadUserInput("请填写用户名和密码", reason="MISSING_CREDENTIALS", field="username")
+        pair = await auth.login(
+            username=username, password=password, totp=totp, caller=caller_of(request)
+        )
+    elif grant_type == "refresh_token":
+        if not refresh_token:
+            raise BadUserInput(
+                "缺少刷新令牌", reason="MISSING_REFRESH_TOKEN", field="refresh_token"
+            )
+        pair = await auth.refresh(refresh_token, caller=caller_of(request))
+    else:
+        return JSONResponse(
+            {"error": "unsupported_grant_type", "code": "BAD_USER_INPUT",
+             "reason": "GRANT_TYPE", "message": "grant_type 须为 password 或 refresh_token"},
+            status_code=400, headers=_NO_STORE,
+        )  # fmt: skip
+    body = {
+        "access_token": pair.access_token,
+        "token_type": "bearer",
+        "expires_in": pair.expires_in,
+        "refresh_token": pair.refresh_token,
+    }
+    return JSONResponse(body, headers=_NO_STORE)
+
+
+async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Unauthenticated)
+    at_token_endpoint = request.url.path == "/auth/token"
+    body = {
+        "error": "invalid_grant" if at_token_endpoint else "invalid_token",
+        "code": exc.code,
+        "reason": exc.reason,
+        "message": exc.message,
+    }
+    challenge = _REALM
+    if not at_token_endpoint and exc.reason != "TOKEN_MISSING":
+        challenge += ', error="invalid_token"'
+    return JSONResponse(
+        body, status_code=401, headers={"WWW-Authenticate": challenge, **_NO_STORE}
+    )
+
+
+async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BadUserInput)
+    return JSONResponse(
+        {"error": "invalid_request", "message": exc.message, **exc.extensions()},
+        status_code=400,
+        headers=_NO_STORE,
+    )
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, GraphUnavailableError)
+    return JSONResponse(
+        {"code": exc.code, "message": GraphUnavailableError.default_message}, status_code=503
+    )
+
+
+def install_auth(app: FastAPI) -> None:
+    """Add ``/auth/token`` and the HTTP answers for refusals raised outside GraphQL."""
+    app.include_router(router)
+    app.add_exception_handler(Unauthenticated, _unauthenticated)
+    app.add_exception_handler(BadUserInput, _bad_input)
+    app.add_exception_handler(GraphUnavailableError, _unavailable)
+
+
+def announce_demo_credentials(issued: IssuedCredentials) -> None:
+    """Print the demo admin's credentials to stdout once (never to the log)."""
+    lines = [
+        "",
+        "==== 演示管理员账号（demo admin）====",
+        f"用户名 username: {issued.account.username}",
+        f"密码 password:   {issued.password.get_secret_value()}",
+    ]
+    if issued.totp_secret is not None and issued.otpauth_uri is not None:
+        lines += [
+            f"TOTP 密钥 secret: {issued.totp_secret.get_secret_value()}",
+            f"otpauth URI:     {issued.otpauth_uri.get_secret_value()}",
+        ]
+    lines += ["登录 login: POST /auth/token (grant_type=password, username, password, totp)", ""]
+    print("\n".join(lines), flush=True)

@@ -1,0 +1,112 @@
+"""``union-tree accounts create|disable|reset|list``: account management on the server itself.
+
+Whoever runs these already holds the data directory (or the graph's credentials), so no login is
+asked; every change is recorded in the audit log with the actor ``system``. New passwords and
+TOTP secrets go to stdout once; messages and errors to stderr, with exit code 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from graph_service.bootstrap import Runtime
+from graph_service.domain.accounts import Account, IssuedCredentials
+
+accounts_app = typer.Typer(help="账号管理：create / disable / reset / list", no_args_is_help=True)
+err = Console(stderr=True)
+
+
+def _read_password(from_stdin: bool) -> str | None:
+    if not from_stdin:
+        return None
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        err.print("[red]错误[/red] 标准输入中没有密码")
+        raise typer.Exit(1)
+    return password
+
+
+def _show(issued: IssuedCredentials, *, generated: bool) -> None:
+    account = issued.account
+    typer.echo(f"username: {account.username}")
+    typer.echo(f"role: {account.role.value}")
+    typer.echo(f"union: {account.union_id}")
+    if generated:
+        typer.echo(f"password: {issued.password.get_secret_value()}")
+    if issued.totp_secret is not None and issued.otpauth_uri is not None:
+        typer.echo(f"totp_secret: {issued.totp_secret.get_secret_value()}")
+        typer.echo(f"otpauth_uri: {issued.otpauth_uri.get_secret_value()}")
+    err.print("以上凭据只显示这一次，请安全地交给账号持有人。")
+
+
+@accounts_app.command("create")
+def create(
+    username: Annotated[str, typer.Argument(help="login name (3–64 of a-z 0-9 . _ -)")],
+    union: Annotated[str, typer.Option("--union", help="union code: the account's scope")],
+    role: Annotated[str, typer.Option("--role", help="viewer | operator | admin")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the password from stdin")
+    ] = False,
+) -> None:
+    """Create an account; prints a generated password and, for TOTP roles, the secret."""
+    from api.cli import _run
+
+    password = _read_password(password_stdin)
+
+    async def work(runtime: Runtime) -> IssuedCredentials:
+        return await runtime.services.accounts.create(
+            username=username, union_id=union, role=role, password=password
+        )
+
+    _show(_run(work), generated=password is None)
+
+
+@accounts_app.command("disable")
+def disable(username: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """Disable an account: logins, refresh tokens and access tokens are refused."""
+    from api.cli import _run
+
+    async def work(runtime: Runtime) -> object:
+        return await runtime.services.accounts.disable(username=username)
+
+    _run(work)
+    err.print(f"已停用账号 {username.strip().lower()}，其会话已全部结束。")
+
+
+@accounts_app.command("reset")
+def reset(
+    username: Annotated[str, typer.Argument(help="login name")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="read the new password from stdin")
+    ] = False,
+) -> None:
+    """New password and TOTP secret; clears the lockout and ends every session."""
+    from api.cli import _run
+
+    password = _read_password(password_stdin)
+
+    async def work(runtime: Runtime) -> IssuedCredentials:
+        return await runtime.services.accounts.reset(username=username, password=password)
+
+    _show(_run(work), generated=password is None)
+
+
+@accounts_app.command("list")
+def list_(
+    union: Annotated[
+        str | None, typer.Option("--union", help="only accounts in this union's subtree")
+    ] = None,
+) -> None:
+    """Accounts (username, role, union, state), one per line, tab-separated."""
+    from api.cli import _run
+
+    async def work(runtime: Runtime) -> list[Account]:
+        return await runtime.services.accounts.list(union_id=union)
+
+    for a in _run(work):
+        state = "disabled" if a.disabled else ("locked" if a.locked_until else "active")
+        typer.echo(f"{a.username}\t{a.role.value}\t{a.union_id}\t{state}\t{a.last_login_at or '-'}")

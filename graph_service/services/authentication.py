@@ -1,0 +1,313 @@
+"""Logging in (password + TOTP), refreshing sessions, and checking a request's bearer token.
+
+Every refusal is UNAUTHENTICATED with a stable ``reason``; an unknown username and a wrong
+password get the same answer in about the same time, so usernames cannot be probed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from graph_service.domain.accounts import Account, Principal, Role
+from graph_service.domain.audit import utc_timestamp
+from graph_service.errors import Unauthenticated
+from graph_service.repositories.accounts import AccountRepository, LoginRecord
+from graph_service.services import credentials
+from graph_service.services.tokens import AccessTokens, new_refresh_token, token_hash
+from graph_service.services.tree import TreeService
+from graph_service.settings import Settings
+
+Clock = Callable[[], datetime]
+ANONYMOUS = "anonymous"
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+"""3–64 of ``a-z 0-9 . _ -``, starting with a letter or digit (compared in lower case)."""
+MAX_PASSWORD_LENGTH = 256
+_MAX_CACHED = 10_000
+
+
+class AuditRecorder(Protocol):
+    """What the audit service offers (graph_service/services/audit.py)."""
+
+    async def record(
+        self,
+        *,
+        actor: str,
+        scope_union_id: str | None,
+        operation: str,
+        arguments: Mapping[str, object] | None = None,
+        result: str = "OK",
+        client_address: str | None = None,
+        request_id: str | None = None,
+    ) -> object: ...
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    """What a successful login or refresh returns."""
+
+    access_token: str
+    expires_in: int
+    """Seconds the access token is valid."""
+    refresh_token: str
+
+    def __repr__(self) -> str:
+        return f"TokenPair(expires_in={self.expires_in})"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Where a login attempt came from (for the audit log)."""
+
+    client_address: str | None = None
+    request_id: str | None = None
+
+
+NO_CALLER = Caller()
+
+
+def refused(reason: str, message: str) -> Unauthenticated:
+    return Unauthenticated(message, reason=reason)
+
+
+def _invalid() -> Unauthenticated:
+    return refused("INVALID_CREDENTIALS", "用户名或密码错误")
+
+
+def normalize_username(username: str) -> str:
+    """Usernames compare case-insensitively and without surrounding blanks."""
+    return username.strip().lower()
+
+
+class Authenticator:
+    """Login, refresh and bearer-token checks for one store."""
+
+    def __init__(
+        self,
+        repository: AccountRepository,
+        tree: TreeService,
+        settings: Settings,
+        *,
+        audit: AuditRecorder | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self._repo = repository
+        self._tree = tree
+        self._settings = settings
+        self._audit = audit
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.tokens = AccessTokens(settings)
+        self._totp_roles = {r.strip().lower() for r in settings.totp_roles}
+        self._cache_ttl = max(0.0, min(settings.principal_cache_seconds, 5.0))
+        self._checked: dict[str, tuple[float, Account | None, bool]] = {}
+
+    def needs_totp(self, role: Role | str) -> bool:
+        return str(role) in self._totp_roles
+
+    # --- login -------------------------------------------------------------------------------
+
+    async def login(
+        self, *, username: str, password: str, totp: str | None = None, caller: Caller = NO_CALLER
+    ) -> TokenPair:
+        """Check password (and TOTP for the roles that need it); open a session."""
+        name = normalize_username(username)
+        plausible = USERNAME.match(name) and len(password) <= MAX_PASSWORD_LENGTH
+        record = await self._repo.login_record(name) if plausible else None
+        now = self.clock()
+        if record is None:
+            await asyncio.to_thread(credentials.burn_verification, password)
+            await self._note(None, "INVALID_CREDENTIALS", caller)
+            raise _invalid()
+        account = record.account
+        if account.locked_until is not None and account.locked_until > utc_timestamp(now):
+            await self._note(account, "ACCOUNT_LOCKED", caller)
+            raise refused("ACCOUNT_LOCKED", "登录失败次数过多，账号已临时锁定，请稍后再试")
+        if not await asyncio.to_thread(credentials.verify_password, record.password_hash, password):
+            await self._fail(account, "INVALID_CREDENTIALS", now, caller)
+            raise _invalid()
+        if account.disabled:
+            await self._note(account, "ACCOUNT_DISABLED", caller)
+            raise refused("ACCOUNT_DISABLED", "账号已停用")
+        step = await self._second_factor(record, totp, now, caller)
+        if not await self._union_exists(account.union_id):
+            await self._note(account, "SCOPE_GONE", caller)
+            raise refused("SCOPE_GONE", "账号所属工会不存在")
+        return await self._open_session(record, password, step, now, caller)
+
+    async def _second_factor(
+        self, record: LoginRecord, totp: str | None, now: datetime, caller: Caller
+    ) -> int | None:
+        account = record.account
+        if not self.needs_totp(account.role):
+            return None
+        if not totp or not totp.strip():
+            await self._note(account, "TOTP_REQUIRED", caller)
+            raise refused("TOTP_REQUIRED", "请输入身份验证器上的 6 位动态码")
+        step = None
+        if record.totp_secret:
+            step = credentials.matching_totp_step(
+                record.totp_secret, totp, now=now, last_step=record.totp_last_step
+            )
+        if step is None:
+            await self._fail(account, "TOTP_INVALID", now, caller)
+            raise refused("TOTP_INVALID", "动态码错误或已使用")
+        return step
+
+    async def _open_session(
+        self, record: LoginRecord, password: str, step: int | None, now: datetime, caller: Caller
+    ) -> TokenPair:
+        account = record.account
+        rehash = None
+        if credentials.needs_rehash(record.password_hash):
+            rehash = await asyncio.to_thread(credentials.hash_password, password)
+        refresh = new_refresh_token()
+        stamp = utc_timestamp(now)
+        session = await self._repo.record_success(
+            accountId=account.id,
+            tokenVersion=account.token_version,
+            totpStep=step,
+            passwordHash=rehash,
+            sessionId=secrets.token_hex(8),
+            tokenHash=token_hash(refresh),
+            now=stamp,
+            expiresAt=utc_timestamp(now + timedelta(hours=self._settings.refresh_max_hours)),
+        )
+        if session is None:  # disabled, reset or the same code used by a concurrent login
+            await self._note(account, "LOGIN_RACE", caller)
+            reason = "TOTP_INVALID" if step is not None else "ACCOUNT_CHANGED"
+            raise refused(reason, "登录未完成，请重试")
+        await self._repo.delete_stale_sessions(
+            account.id, now=stamp, idle_cutoff=self._idle_cutoff(now)
+        )
+        await self._note(account, "OK", caller)
+        return self._pair(account.id, account.username, str(account.role), account.union_id,
+                          account.token_version, refresh, now)  # fmt: skip
+
+    async def _fail(self, account: Account, reason: str, now: datetime, caller: Caller) -> None:
+        lock_until = utc_timestamp(now + timedelta(minutes=self._settings.lockout_minutes))
+        locked = await self._repo.record_failure(
+            account.id,
+            max_failures=self._settings.login_max_failures,
+            lock_until=lock_until,
+            now=utc_timestamp(now),
+        )
+        await self._note(account, reason, caller)
+        if locked:
+            await self._note(account, "ACCOUNT_LOCKED", caller, operation="auth.lockout")
+
+    # --- refresh -----------------------------------------------------------------------------
+
+    async def refresh(self, refresh_token: str, *, caller: Caller = NO_CALLER) -> TokenPair:
+        """A new access token and a new refresh token; the presented one stops working."""
+        now = self.clock()
+        old = token_hash(refresh_token.strip())
+        new = new_refresh_token()
+        rotated = await self._repo.rotate(
+            old_hash=old, new_hash=token_hash(new), now=utc_timestamp(now),
+            idle_cutoff=self._idle_cutoff(now),
+        )  # fmt: skip
+        if rotated is None:
+            raise await self._refresh_refused(old, now, caller)
+        self._checked.pop(rotated.account_id, None)
+        return self._pair(rotated.account_id, rotated.username, rotated.role, rotated.union_id,
+                          rotated.token_version, new, now)  # fmt: skip
+
+    async def _refresh_refused(self, old_hash: str, now: datetime, caller: Caller) -> Exception:
+        state = await self._repo.session_state(old_hash)
+        if state.current_id is None and state.rotated_id is not None:
+            # a token already exchanged was presented again: someone else may hold the session
+            await self._repo.revoke_session(state.rotated_id, now=utc_timestamp(now))
+            await self._note(None, "REFRESH_REUSED", caller, operation="auth.refresh")
+            return refused("REFRESH_REUSED", "登录已失效，请重新登录")
+        reason = "REFRESH_INVALID"
+        if state.current_id is not None:
+            if state.revoked_at is not None:
+                reason = "REFRESH_REVOKED"
+            elif (state.expires_at or "") <= utc_timestamp(now):
+                reason = "REFRESH_EXPIRED"
+            elif (state.last_used_at or "") < self._idle_cutoff(now):
+                reason = "REFRESH_IDLE"
+            else:
+                reason = "ACCOUNT_DISABLED"
+        return refused(reason, "登录已失效，请重新登录")
+
+    def _idle_cutoff(self, now: datetime) -> str:
+        return utc_timestamp(now - timedelta(minutes=self._settings.refresh_idle_minutes))
+
+    def _pair(
+        self, account_id: str, username: str, role: str, union_id: str, version: int,
+        refresh: str, now: datetime,
+    ) -> TokenPair:  # fmt: skip
+        access = self.tokens.issue(
+            account_id=account_id, username=username, role=role, union_id=union_id,
+            token_version=version, now=now,
+        )  # fmt: skip
+        return TokenPair(access, int(self.tokens.ttl.total_seconds()), refresh)
+
+    # --- bearer tokens -----------------------------------------------------------------------
+
+    async def principal(self, access_token: str) -> Principal:
+        """Who a valid access token speaks for; the account must still be enabled, unchanged
+        and bound to an existing union (checked at most every ``principal_cache_seconds``)."""
+        claims = self.tokens.check(access_token)
+        account, union_exists = await self._account_state(claims.account_id)
+        if (
+            account is None
+            or account.disabled
+            or account.token_version != claims.token_version
+            or not union_exists
+        ):
+            raise refused("TOKEN_REVOKED", "访问令牌已失效，请重新登录")
+        return Principal(
+            account_id=account.id,
+            username=account.username,
+            role=account.role,
+            scope_union_id=account.union_id,
+        )
+
+    async def _account_state(self, account_id: str) -> tuple[Account | None, bool]:
+        now = time.monotonic()
+        cached = self._checked.get(account_id)
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        account = (await self._repo.get_many([account_id])).get(account_id)
+        exists = account is not None and await self._union_exists(account.union_id)
+        if len(self._checked) >= _MAX_CACHED:
+            self._checked.clear()
+        self._checked[account_id] = (now + self._cache_ttl, account, exists)
+        return account, exists
+
+    def forget(self, account_id: str) -> None:
+        """Drop a cached check (after this process changed the account)."""
+        self._checked.pop(account_id, None)
+
+    async def _union_exists(self, union_id: str) -> bool:
+        return union_id in await self._tree.get_unions([union_id])
+
+    async def _note(
+        self,
+        account: Account | None,
+        result: str,
+        caller: Caller,
+        *,
+        operation: str = "auth.login",
+    ) -> None:
+        """One audit record per login attempt (an unknown username is not stored: it is often
+        a password typed in the wrong field)."""
+        if self._audit is None:
+            return
+        await self._audit.record(
+            actor=f"account:{account.username}" if account else ANONYMOUS,
+            scope_union_id=account.union_id if account else None,
+            operation=operation,
+            arguments={"username": account.username} if account else {"knownUsername": False},
+            result=result,
+            client_address=caller.client_address,
+            request_id=caller.request_id,
+        )

@@ -1,0 +1,206 @@
+"""Authentication through real HTTP: 401 without a token, the OAuth2 password flow with TOTP,
+refresh rotation, lockout, disable within the cache TTL, and admins' account management."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from graph_service.domain.accounts import IssuedCredentials
+from graph_service.repositories.accounts import AccountRepository
+from graph_service.services.accounts import AccountService
+from tests.e2e.conftest import (
+    create_account,
+    gql,
+    gql_as,
+    login_issued,
+    login_response,
+    on_server,
+    running_demo_server,
+)
+
+MEMBERS, SEED = 300, 29
+PING = "{ unions(level: PROVINCE, first: 1) { edges { node { id } } } }"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = tmp_path_factory.mktemp("e2e-auth")
+    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def province(server: str) -> str:
+    body = gql(server, PING)
+    return str(body["data"]["unions"]["edges"][0]["node"]["id"])
+
+
+def city_ids(server: str, province: str) -> list[str]:
+    query = "query($id: ID!) { union(id: $id) { children(first: 5) { edges { node { id } } } } }"
+    body = gql(server, query, id=province)
+    return [e["node"]["id"] for e in body["data"]["union"]["children"]["edges"]]
+
+
+def post_graphql(server: str, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.post(f"{server}/graphql", json={"query": PING}, headers=headers or {}, timeout=30)
+
+
+def token_request(server: str, **form: str) -> httpx.Response:
+    return httpx.post(f"{server}/auth/token", data=form, timeout=30)
+
+
+def test_graphql_without_a_valid_token_is_401_not_200(server: str) -> None:
+    for headers, reason in [
+        ({}, "TOKEN_MISSING"),
+        ({"Authorization": "Basic abc"}, "TOKEN_MISSING"),
+        ({"Authorization": "Bearer not.a.jwt"}, "TOKEN_INVALID"),
+    ]:
+        response = post_graphql(server, headers)
+        assert response.status_code == 401, response.text
+        body = response.json()
+        assert body["code"] == "UNAUTHENTICATED" and body["reason"] == reason
+        assert body["message"] and "data" not in body
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert 'error="invalid_token"' in post_graphql(
+        server, {"Authorization": "Bearer not.a.jwt"}
+    ).headers["www-authenticate"]
+
+
+def test_demo_admin_logs_in_with_password_and_totp(server: str) -> None:
+    demo: IssuedCredentials = on_server(server, _demo_credentials)  # type: ignore[assignment]
+    assert demo.account.role.value == "admin" and demo.totp_secret is not None
+    username, password = demo.account.username, demo.password.get_secret_value()
+    without = token_request(server, grant_type="password", username=username, password=password)
+    assert without.status_code == 401 and without.json()["reason"] == "TOTP_REQUIRED"
+    assert without.json()["error"] == "invalid_grant"
+    response = login_response(server, username, password, demo.totp_secret.get_secret_value())
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["token_type"] == "bearer" and body["expires_in"] > 0 and body["refresh_token"]
+    assert response.headers["cache-control"] == "no-store"
+    data = gql_as(server, body["access_token"], PING)
+    assert "errors" not in data and data["data"]["unions"]["edges"]
+
+
+async def _demo_credentials(app: FastAPI) -> IssuedCredentials:
+    return app.state.demo_credentials  # type: ignore[no-any-return]
+
+
+def test_viewer_logs_in_without_totp(server: str, province: str) -> None:
+    viewer = create_account(server, union_id=province, role="viewer")
+    assert viewer.totp_secret is None
+    body = gql_as(server, login_issued(server, viewer), PING)
+    assert "errors" not in body, body
+
+
+def test_unknown_user_and_wrong_password_look_the_same(server: str, province: str) -> None:
+    viewer = create_account(server, union_id=province, role="viewer")
+    unknown = token_request(server, grant_type="password", username="no-such-user",
+                            password="whatever-password")  # fmt: skip
+    wrong = token_request(server, grant_type="password", username=viewer.account.username,
+                          password="whatever-password")  # fmt: skip
+    assert unknown.status_code == wrong.status_code == 401
+    assert unknown.json() == wrong.json()
+    assert unknown.json()["reason"] == "INVALID_CREDENTIALS"
+
+
+def test_refresh_rotates_and_the_old_token_is_refused(server: str, province: str) -> None:
+    viewer = create_account(server, union_id=province, role="viewer")
+    first = login_response(server, viewer.account.username, viewer.password.get_secret_value())
+    old = first.json()["refresh_token"]
+    renewed = token_request(server, grant_type="refresh_token", refresh_token=old)
+    assert renewed.status_code == 200, renewed.text
+    new = renewed.json()
+    assert new["refresh_token"] != old
+    assert "errors" not in gql_as(server, new["access_token"], PING)
+    replay = token_request(server, grant_type="refresh_token", refresh_token=old)
+    assert replay.status_code == 401 and replay.json()["reason"] == "REFRESH_REUSED"
+    # the replay ended the session: the newest refresh token is refused as well
+    after = token_request(server, grant_type="refresh_token", refresh_token=new["refresh_token"])
+    assert after.status_code == 401 and after.json()["reason"] == "REFRESH_REVOKED"
+
+
+def test_lockout_after_five_failures(server: str, province: str) -> None:
+    viewer = create_account(server, union_id=province, role="viewer")
+    name = viewer.account.username
+    for _ in range(5):
+        bad = token_request(server, grant_type="password", username=name, password="wrong-password")
+        assert bad.status_code == 401 and bad.json()["reason"] == "INVALID_CREDENTIALS"
+    right = login_response(server, name, viewer.password.get_secret_value())
+    assert right.status_code == 401 and right.json()["reason"] == "ACCOUNT_LOCKED"
+
+
+def test_bad_requests_to_the_token_endpoint(server: str) -> None:
+    unsupported = token_request(server, grant_type="client_credentials")
+    assert unsupported.status_code == 400
+    assert unsupported.json()["error"] == "unsupported_grant_type"
+    missing = token_request(server, grant_type="password", username="someone")
+    assert missing.status_code == 400 and missing.json()["code"] == "BAD_USER_INPUT"
+
+
+def test_a_disabled_accounts_token_is_refused_within_the_cache_ttl(
+    server: str, province: str
+) -> None:
+    viewer = create_account(server, union_id=province, role="viewer")
+    token = login_issued(server, viewer)
+    assert post_graphql(server, {"Authorization": f"Bearer {token}"}).status_code == 200
+
+    async def disable_elsewhere(app: FastAPI) -> None:
+        # another process's service: this server's cache is not told, only the TTL helps
+        runtime = app.state.runtime
+        other = AccountService(AccountRepository(runtime.store), runtime.services.tree,
+                               runtime.settings)  # fmt: skip
+        await other.disable(username=viewer.account.username)
+
+    on_server(server, disable_elsewhere)
+    started = time.monotonic()
+    while post_graphql(server, {"Authorization": f"Bearer {token}"}).status_code == 200:
+        assert time.monotonic() - started < 6.0, "disabled account still accepted after the TTL"
+        time.sleep(0.1)
+    response = post_graphql(server, {"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401 and response.json()["reason"] == "TOKEN_REVOKED"
+    refused = login_response(server, viewer.account.username, viewer.password.get_secret_value())
+    assert refused.json()["reason"] == "ACCOUNT_DISABLED"
+
+
+CREATE = """mutation($input: CreateAccountInput!) { createAccount(input: $input) {
+  password totpSecret otpauthUri account { id username unionId role disabled union { id } } } }"""
+ACCOUNTS = "query($u: ID) { accounts(unionId: $u) { username role unionId } }"
+
+
+def test_admin_manages_accounts_of_its_subtree_only(server: str, province: str) -> None:
+    city_a, city_b = city_ids(server, province)[:2]
+    admin = create_account(server, union_id=city_a, role="admin")
+    token = login_issued(server, admin)
+
+    made = gql_as(server, token, CREATE, input={"username": "city-op", "unionId": city_a,
+                                                "role": "OPERATOR"})  # fmt: skip
+    assert "errors" not in made, made
+    issued = made["data"]["createAccount"]
+    assert issued["account"]["union"]["id"] == city_a and issued["totpSecret"]
+    assert len(issued["password"]) >= 12
+
+    outside = gql_as(server, token, CREATE, input={"username": "b-op", "unionId": city_b,
+                                                   "role": "VIEWER"})  # fmt: skip
+    assert outside["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+    above = gql_as(server, token, ACCOUNTS, u=province)
+    assert above["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+    listed = gql_as(server, token, ACCOUNTS)["data"]["accounts"]
+    assert {a["username"] for a in listed} == {admin.account.username, "city-op"}
+    assert all("password" not in a and "totpSecret" not in a for a in listed)
+
+    reset = gql_as(server, token, 'mutation { resetAccount(username: "city-op") { password } }')
+    assert reset["data"]["resetAccount"]["password"] != issued["password"]
+    disable = 'mutation { disableAccount(username: "city-op") { disabled } }'
+    disabled = gql_as(server, token, disable)
+    assert disabled["data"]["disableAccount"]["disabled"] is True
+
+    viewer = create_account(server, union_id=city_a, role="viewer")
+    denied = gql_as(server, login_issued(server, viewer), ACCOUNTS)
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
