@@ -7,6 +7,8 @@ Refusals are HTTP 401 with ``{"error", "code": "UNAUTHENTICATED", "reason", "mes
 
 from __future__ import annotations
 
+import shlex
+import sys
 import uuid
 from typing import Annotated
 
@@ -141,5 +143,17 @@ def announce_demo_credentials(issued: IssuedCredentials) -> None:
             f"TOTP 密钥 secret: {issued.totp_secret.get_secret_value()}",
             f"otpauth URI:     {issued.otpauth_uri.get_secret_value()}",
         ]
-    lines += ["登录 login: POST /auth/token (grant_type=password, username, password, totp)", ""]
+    lines += ["登录 login: POST /auth/token (grant_type=password, username, password, totp)"]
+    if issued.totp_secret is not None:
+        code = (
+            f'$({shlex.quote(sys.executable)} -c "import pyotp; '
+            f"print(pyotp.TOTP('{issued.totp_secret.get_secret_value()}').now())\")"
+        )
+        lines += [
+            "例 e.g. (GraphiQL: headers {\"Authorization\": \"Bearer <access_token>\"}):",
+            f"  curl -s -d grant_type=password -d username={issued.account.username} "
+            f"-d password={shlex.quote(issued.password.get_secret_value())} -d totp={code} "
+            "http://127.0.0.1:8000/auth/token",
+        ]
+    lines.append("")
     print("\n".join(lines), flush=True)
