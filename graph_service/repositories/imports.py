@@ -24,13 +24,18 @@ class ImportRepository:
         return {str(r["certKey"]): r for r in rows}
 
     async def member_fingerprints(
-        self, cert_keys: Sequence[str], props: Sequence[str]
+        self, cert_keys: Sequence[str], props: Sequence[str], *, sep: str, absent: str
     ) -> dict[str, Row]:
         """Existing members by certificate key: current union and employer, and the
         fingerprint of ``props`` (see ``import/get_member_fingerprints``)."""
         if not cert_keys:
             return {}
-        params = {"keys": [[k] for k in dict.fromkeys(cert_keys)], "props": list(props)}
+        params = {
+            "keys": [[k] for k in dict.fromkeys(cert_keys)],
+            "props": list(props),
+            "sep": sep,
+            "absent": absent,
+        }
         rows = await self._store.read(q("import/get_member_fingerprints"), params)
         return {str(r["certKey"]): r for r in rows}
 

@@ -391,7 +391,8 @@ class ImportService:
         Anything else takes the full look-up (``members_by_cert``) and the exact comparison.
         """
         names = sorted({k for r in rows for k in r["props"] if k not in _SRC})  # type: ignore[attr-defined]
-        quick = await self._repo.member_fingerprints([str(r["certKey"]) for r in rows], names)
+        keys = [str(r["certKey"]) for r in rows]
+        quick = await self._repo.member_fingerprints(keys, names, sep=_SEP, absent=_ABSENT)
         same = set()
         for row in rows:
             key = str(row["certKey"])
