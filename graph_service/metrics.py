@@ -29,7 +29,7 @@ ENGINE_UP = Gauge(
 IMPORT_ROWS = Counter(
     "union_tree_import_rows_total",
     "Rows of finished (not dry-run) import files, by outcome: created, updated, unchanged, "
-    "rejected (refused by the register: conflicts, unknown or dissolved unions ...)",
+    "rejected (invalid, duplicated in the file, or refused by the register)",
     ["outcome"],
 )
 

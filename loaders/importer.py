@@ -238,7 +238,7 @@ class Importer:
                         created=f.counts.created,
                         updated=f.counts.updated,
                         unchanged=f.counts.unchanged,
-                        rejected=len({i.row for i in f.counts.issues}),
+                        rejected=_rejected_rows(summary, f.name),
                     )
         summary.seconds = round(time.perf_counter() - began, 3)
         summary.rejected = len({(e.sheet, e.row) for e in summary.errors})
@@ -444,3 +444,14 @@ def _issue_errors(outcome: Outcome, sheet: str, header: Header) -> list[RowError
         RowError(sheet, i.row, header.column_title(i.field), i.code, i.message, i.conflict)
         for i in outcome.issues
     ]
+
+
+def _rejected_rows(summary: ImportSummary, file_name: str) -> int:
+    """Rows of one file rejected for any reason: validation, duplicates, the register's refusal."""
+    return len(
+        {
+            (e.sheet, e.row)
+            for e in summary.errors
+            if e.sheet == file_name or e.sheet.startswith(f"{file_name}/")
+        }
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from prometheus_client import REGISTRY
 from python_calamine import CalamineWorkbook
 
 from graph_service.services.registry import Services
@@ -68,6 +69,11 @@ def _file(tmp: Path, union_id: str) -> tuple[Path, dict[int, str]]:
     return write_csv(tmp / "members.csv", CANONICAL_MEMBER_HEADER, rows), bad
 
 
+def _rejected_metric() -> float:
+    sample = REGISTRY.get_sample_value("union_tree_import_rows_total", {"outcome": "rejected"})
+    return float(sample or 0)
+
+
 async def test_bad_rows_are_reported_and_good_rows_imported(
     services: Services, tmp_path: Path
 ) -> None:
@@ -79,6 +85,7 @@ async def test_bad_rows_are_reported_and_good_rows_imported(
     path, bad = _file(tmp_path, union_id)
     assert len(bad) == ROWS // BAD_EVERY
 
+    rejected_before = _rejected_metric()
     summary = await _import(services, path)
 
     reported = {(e.row, e.code) for e in summary.errors}
@@ -90,6 +97,8 @@ async def test_bad_rows_are_reported_and_good_rows_imported(
     assert summary.created == good
     assert summary.created + summary.updated + summary.unchanged + summary.rejected == ROWS
     assert summary.conflicts == 0
+    # the batch record and the metric count every rejected row, validation errors included
+    assert _rejected_metric() - rejected_before == len(bad)
     stats = await services.stats.subtree_stats(COUNTY)
     assert stats.members == good
     assert (await services.stats.subtree_stats(union_id)).members == good
