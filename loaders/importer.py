@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import multiprocessing.forkserver
+import signal
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -375,6 +378,15 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     which has the loaders imported already, so a pool starts in milliseconds after the first."""
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["loaders.importer"])
+    if threading.current_thread() is threading.main_thread():
+        # Ctrl-C reaches the whole foreground process group: the server and the workers forked
+        # from it ignore SIGINT (kept across exec), so the service's own graceful shutdown
+        # decides when an import stops, never a killed worker.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            multiprocessing.forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
     return ctx
 
 

@@ -44,6 +44,7 @@ class ServeProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=err,
+                start_new_session=True,  # its own process group, like a terminal's foreground job
             )  # fmt: skip
         self._wait_ready()
         creds = dict(_CREDENTIAL.findall(self.stdout_path.read_text(encoding="utf-8")))

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import os
+import signal
 import subprocess
 import threading
 import time
@@ -40,7 +42,12 @@ def roster(path: Path, union_id: str, employer_id: str) -> Path:
     return write_csv(path, CANONICAL_MEMBER_HEADER, rows)
 
 
-def test_sigterm_lets_the_import_finish_then_stops_the_engine_cleanly(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["sigterm", "ctrl-c"])
+def test_sigterm_lets_the_import_finish_then_stops_the_engine_cleanly(
+    tmp_path: Path, how: str
+) -> None:
+    """``sigterm``: SIGTERM to the service; ``ctrl-c``: SIGINT to its whole process group, as a
+    terminal sends it (the import's validation worker must not die of it)."""
     served = ServeProcess(tmp_path)
     try:
         union_id, employer_id = served.grassroots_with_employer()
@@ -64,7 +71,10 @@ def test_sigterm_lets_the_import_finish_then_stops_the_engine_cleanly(tmp_path: 
         time.sleep(1.5)  # the upload is received and the import is writing
         assert thread.is_alive(), "the import finished before SIGTERM: make ROWS larger"
         signalled = time.monotonic()
-        served.proc.send_signal(15)
+        if how == "sigterm":
+            served.proc.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(served.proc.pid, signal.SIGINT)
         time.sleep(0.5)
         with pytest.raises(httpx.ConnectError):  # the listener is closed: nothing new starts
             httpx.get(f"{served.base}/healthz", timeout=5)
@@ -76,7 +86,7 @@ def test_sigterm_lets_the_import_finish_then_stops_the_engine_cleanly(tmp_path: 
         summary = response.json()
         assert (summary["created"], summary["rejected"]) == (ROWS, 0), summary
         assert served.proc.wait(120) == 0
-        print(f"SIGTERM to exit: {time.monotonic() - signalled:.1f} s with a {ROWS}-row import")
+        print(f"{how} to exit: {time.monotonic() - signalled:.1f} s with a {ROWS}-row import")
     finally:
         if served.proc.poll() is None:
             served.proc.kill()
