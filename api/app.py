@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -95,8 +96,14 @@ def create_app(
     async def readyz(request: Request) -> JSONResponse:
         runtime: Runtime | None = getattr(request.app.state, "runtime", None)
         try:
-            ready = runtime is not None and await runtime.store.ping()  # type: ignore[attr-defined]
-        except GraphUnavailableError:
+            # reachable within a second, and schema ready: after an engine restart the store
+            # refuses statements until its constraints are enforced again (``available``)
+            ready = (
+                runtime is not None
+                and bool(getattr(runtime.store, "available", True))
+                and await asyncio.wait_for(runtime.store.ping(), 1.0)  # type: ignore[attr-defined]
+            )
+        except (GraphUnavailableError, TimeoutError):
             ready = False
         body = {"status": "ready" if ready else "unavailable"}
         return JSONResponse(body, status_code=200 if ready else 503)

@@ -8,6 +8,7 @@ whose scope holds the uploader's scope union (others get the NOT_FOUND of a miss
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -23,14 +24,29 @@ from api.scope import read_only_error, scope_for
 from api.scoped_imports import ScopedImports
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Principal
-from graph_service.errors import UnionTreeError
+from graph_service.errors import Forbidden, UnionTreeError
 from graph_service.services.imports import ImportService
 from loaders.importer import Importer
 from loaders.report import write_report
 
 router = APIRouter()
 _STATUS = {"BAD_USER_INPUT": 400, "NOT_FOUND": 404, "CONFLICT": 409, "FORBIDDEN": 403}
-_REPORTS = Path(tempfile.gettempdir()) / "union-tree-reports"
+
+
+def _reports(request: Request) -> Path:
+    """The service's own report folder (mode 700 in its data dir): reports hold the rejected rows'
+    full values, so no other local user may read or plant them."""
+    runtime: Runtime = request.app.state.runtime
+    folder = Path(runtime.settings.data_dir) / "reports"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    return folder
+
+
+def _write_private(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
 _SAFE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 
 
@@ -79,9 +95,11 @@ async def upload(
     body = summary.as_dict()
     if summary.errors:
         key = summary.batch_ids[0]
-        write_report(summary, _REPORTS / f"{key}.xlsx")
-        owner = {"scopeUnionId": principal.scope_union_id}
-        (_REPORTS / f"{key}.json").write_text(json.dumps(owner), encoding="utf-8")
+        folder = _reports(request)
+        written = write_report(summary, folder / f"{key}.xlsx")
+        Path(written).chmod(0o600)
+        owner = json.dumps({"scopeUnionId": principal.scope_union_id})
+        _write_private(folder / f"{key}.json", owner)
         body["reportUrl"] = f"/imports/{key}/report"
     body["errors"] = [
         {"sheet": e.sheet, "row": e.row, "column": e.column, "code": e.code, "message": e.message}
@@ -94,7 +112,7 @@ async def _may_read(request: Request, principal: Principal, batch_id: str) -> bo
     """Whether the uploader's scope union lies in this caller's scope (a report without its
     owner file, written before scopes existed, is nobody's)."""
     try:
-        owner = json.loads((_REPORTS / f"{batch_id}.json").read_text(encoding="utf-8"))
+        owner = json.loads((_reports(request) / f"{batch_id}.json").read_text(encoding="utf-8"))
         uploader_scope = str(owner["scopeUnionId"])
     except (OSError, ValueError, KeyError):
         return False
@@ -108,8 +126,13 @@ async def report(
     batch_id: str,
     principal: Annotated[Principal, Depends(principal_from_request)],
 ) -> FileResponse | JSONResponse:
-    """The error report of an import (xlsx; rejected rows carry full values: audited)."""
-    path = _REPORTS / f"{batch_id}.xlsx"
+    """The error report of an import (xlsx; rejected rows carry full values: operators and admins
+    of a scope containing the uploader's only, audited)."""
+    if not principal.may_see_full_values:
+        await record_request(request, principal, "importReport", {"batchId": batch_id}, "FORBIDDEN")
+        message = "错误报告含完整证件号码和手机号，查看员无权下载"
+        return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
+    path = _reports(request) / f"{batch_id}.xlsx"
     found = _SAFE.match(batch_id) is not None and path.is_file()
     if not found or not await _may_read(request, principal, batch_id):
         await record_request(request, principal, "importReport", {"batchId": batch_id}, "NOT_FOUND")

@@ -232,6 +232,13 @@ async def restore(settings: Settings, source: Path) -> Manifest:
             field="dataDir",
         )
     manifest = Manifest.load(source)
+    if manifest.graph != settings.graph_name:
+        raise Conflict(
+            f"备份中的图名为 {manifest.graph}，与本服务配置的图名 {settings.graph_name} 不同，"
+            "恢复后服务将看不到数据；请设置 UNION_TREE_GRAPH_NAME 后重试，未做任何改动",
+            reason="GRAPH_NAME_MISMATCH",
+            field="from",
+        )
     snapshot = source / SNAPSHOT
     if not snapshot.is_file() or sha256_file(snapshot) != manifest.files.get(SNAPSHOT, {}).get(
         "sha256"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     demo_admin_password: SecretStr | None = None
     """Demo mode: the demo admin's password (unset: a fresh random one at every start)."""
     # audit and GraphQL hardening (graph_service/services/audit.py, api/hardening.py)
-    audit_retention_days: int = 180
+    audit_retention_days: int = Field(180, ge=180)
     """`union-tree audit prune` removes audit records older than this (legal minimum: 180)."""
     cors_origins: list[str] = []
     """Browser origins allowed to call the API (JSON list); empty: no CORS headers at all."""

@@ -128,9 +128,13 @@ class AccountService:
         if principal is not None:
             self._require_admin(principal)
         found = await self._repo.login_record(username.strip().lower())
+        unknown = NotFound("未找到该账号", reason="ACCOUNT_NOT_FOUND", field="username")
         if found is None:
-            raise NotFound("未找到该账号", reason="ACCOUNT_NOT_FOUND", field="username")
-        await self._union_in_scope(found.account.union_id, principal, field="username")
+            raise unknown
+        try:
+            await self._union_in_scope(found.account.union_id, principal, field="username")
+        except NotFound:
+            raise unknown from None  # outside the scope answers exactly like unknown
         return found.account
 
     async def disable(

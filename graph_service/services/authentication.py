@@ -125,10 +125,15 @@ class Authenticator:
             await self._note(None, "INVALID_CREDENTIALS", caller)
             raise _invalid()
         account = record.account
+        right = await asyncio.to_thread(credentials.verify_password, record.password_hash, password)
         if account.locked_until is not None and account.locked_until > utc_timestamp(now):
+            # only the right password learns of the lock: a wrong one answers exactly like an
+            # unknown username, so a lock cannot be used to probe which usernames exist
             await self._note(account, "ACCOUNT_LOCKED", caller)
+            if not right:
+                raise _invalid()
             raise refused("ACCOUNT_LOCKED", "登录失败次数过多，账号已临时锁定，请稍后再试")
-        if not await asyncio.to_thread(credentials.verify_password, record.password_hash, password):
+        if not right:
             await self._fail(account, "INVALID_CREDENTIALS", now, caller)
             raise _invalid()
         if account.disabled:

@@ -157,6 +157,10 @@ def test_import_report_only_for_the_uploaders_scope(
     theirs = httpx.get(f"{server}{url}", headers={"Authorization": f"Bearer {stranger}"})
     assert theirs.status_code == 404
     viewer = account_token(server, mine, "viewer")
+    # the report carries the rejected rows' full values: never for a viewer, even in scope
+    masked_only = httpx.get(f"{server}{url}", headers={"Authorization": f"Bearer {viewer}"})
+    assert masked_only.status_code == 403
+    assert masked_only.json()["reason"] == "FULL_VALUES_FORBIDDEN"
     with path.open("rb") as fh:
         refused = httpx.post(
             f"{server}/imports",

@@ -172,8 +172,11 @@ async def test_lockout_after_max_failures_lifts_after_the_lockout_minutes(world:
         await refused("INVALID_CREDENTIALS", auth.login(username="locky", password="bad-password"))
     assert (await world.accounts.get("locky")).failed_logins == 4
     await refused("INVALID_CREDENTIALS", auth.login(username="locky", password="bad-password"))
-    # locked now: even the right password is refused, and no hash is checked
+    # locked now: even the right password is refused; a wrong one answers as for an unknown user
     await refused("ACCOUNT_LOCKED", world.login(issued))
+    await refused("INVALID_CREDENTIALS", auth.login(username="locky", password="bad-password"))
+    unknown = auth.login(username="nobody-here", password="bad-password")
+    await refused("INVALID_CREDENTIALS", unknown)
     world.clock.advance(minutes=14, seconds=59)
     await refused("ACCOUNT_LOCKED", world.login(issued))
     world.clock.advance(seconds=2)
