@@ -17,100 +17,40 @@ import random
 import resource
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 
-from graph_service.demo.generator import DemoConfig, generate
+from graph_service.demo.generator import DemoConfig, DemoProvince, generate
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.services.registry import Services
 from graph_service.settings import Settings
 from loaders.importer import Importer
-from loaders.samples import CANONICAL_MEMBER_HEADER, write_csv, write_xlsx
-
-UNIT_HEADER = [
-    "工会编码",
-    "工会名称",
-    "工会层级",
-    "工会类型",
-    "工会状态",
-    "上级工会代码",
-    "工会行政区划代码",
-    "建会日期",
-    "届期",
-    "单位名称",
-    "单位统一社会信用代码",
-    "单位性质",
-    "职工人数",
-    "单位行政区划代码",
-]
+from loaders.samples import (
+    CANONICAL_MEMBER_HEADER,
+    DEMO_UNIT_HEADER,
+    demo_member_rows,
+    demo_unit_rows,
+    write_csv,
+    write_xlsx,
+)
 
 
-def _unit_rows(province: object) -> list[list[object]]:
-    unions = province.unions  # type: ignore[attr-defined]
-    employers = province.employers  # type: ignore[attr-defined]
-    by_union: dict[str, list[dict[str, object]]] = {}
-    for e in employers:
-        by_union.setdefault(str(e["unionId"]), []).append(e)
-    rows = []
-    for u in unions:
-        base = [
-            u["id"],
-            u["name"],
-            u["level"],
-            u["kind"],
-            u["status"],
-            u["parentId"],
-            u["regionCode"],
-            u["foundedOn"],
-            u["termEndsOn"],
-        ]
-        for e in by_union.get(str(u["id"]), [None]):  # type: ignore[list-item]
-            extra = (
-                [e["name"], e["id"], e["nature"], e["employeeCount"], e["regionCode"]]
-                if e
-                else [None] * 5
-            )
-            rows.append(base + extra)
-    for e in by_union.get("None", []):
-        rows.append(
-            [None] * 9 + [e["name"], e["id"], e["nature"], e["employeeCount"], e["regionCode"]]
-        )
-    return rows
-
-
-def _member_rows(province: object, bad: float, seed: int = 7):  # type: ignore[no-untyped-def]
+def _member_rows(province: DemoProvince, bad: float, seed: int = 7) -> Iterator[list[object]]:
+    """The province's canonical member rows, a share ``bad`` of them with a wrong check digit."""
     rng = random.Random(seed)
-    for batch in province.member_batches(10_000):  # type: ignore[attr-defined]
-        for m in batch:
-            if m["unionId"] is None:
-                continue
-            number = str(m["certNumber"])
-            if rng.random() < bad:
-                number = number[:17] + ("0" if number[17] != "0" else "1")  # wrong check digit
-            yield [
-                m["unionId"],
-                m["employerId"],
-                m["name"],
-                m["gender"],
-                "01",
-                number,
-                m["phone"],
-                m["householdType"],
-                m["political"],
-                m["education"],
-                "是" if m["newFormWorker"] else "否",
-                m["joinedOn"],
-                m["status"],
-                m["unionPost"],
-                m["unionPostType"],
-            ]
+    for row in demo_member_rows(province):
+        if rng.random() < bad:
+            number = str(row[5])
+            row[5] = number[:17] + ("0" if number[17] != "0" else "1")  # wrong check digit
+        yield row
 
 
 async def _run(members: int, fmt: str, bad: float, work: Path) -> dict[str, object]:
     province = generate(DemoConfig(members=members, seed=5))
-    units = write_xlsx(work / "units.xlsx", UNIT_HEADER, _unit_rows(province))
+    units = write_xlsx(work / "units.xlsx", DEMO_UNIT_HEADER, demo_unit_rows(province))
     start = time.perf_counter()
     if fmt == "csv":
         roster = write_csv(
