@@ -240,6 +240,13 @@ def _already_member_elsewhere() -> Conflict:
     )
 
 
+async def _may_act_on_transfer(info: Info, transfer_id: strawberry.ID, *, side: str) -> None:
+    """Only an operator or admin whose scope holds the origin (``from``) or receiver (``to``)."""
+    scope = scope_of(info.context)
+    scope.require_change()
+    await scope.require_transfer(str(transfer_id), side=side)
+
+
 @strawberry.type
 class MembershipMutation:
     """Changes of members in the caller's scope; viewers may change nothing (FORBIDDEN)."""
@@ -316,9 +323,7 @@ class MembershipMutation:
     async def release_member_transfer(
         self, info: Info, transfer_id: strawberry.ID
     ) -> MemberTransferType:
-        scope = scope_of(info.context)
-        scope.require_change()
-        await scope.require_transfer(str(transfer_id), side="from")
+        await _may_act_on_transfer(info, transfer_id, side="from")
         transfer = await info.context.services.membership.release_transfer(
             transfer_id=str(transfer_id), actor=info.context.actor
         )
@@ -328,9 +333,7 @@ class MembershipMutation:
     async def complete_member_transfer(
         self, info: Info, transfer_id: strawberry.ID
     ) -> MemberTransferType:
-        scope = scope_of(info.context)
-        scope.require_change()
-        await scope.require_transfer(str(transfer_id), side="to")
+        await _may_act_on_transfer(info, transfer_id, side="to")
         transfer = await info.context.services.membership.complete_transfer(
             transfer_id=str(transfer_id), actor=info.context.actor
         )
@@ -340,9 +343,7 @@ class MembershipMutation:
     async def reject_member_transfer(
         self, info: Info, transfer_id: strawberry.ID, note: str | None = None
     ) -> MemberTransferType:
-        scope = scope_of(info.context)
-        scope.require_change()
-        await scope.require_transfer(str(transfer_id), side="to")
+        await _may_act_on_transfer(info, transfer_id, side="to")
         transfer = await info.context.services.membership.reject_transfer(
             transfer_id=str(transfer_id), note=note, actor=info.context.actor
         )
@@ -352,9 +353,7 @@ class MembershipMutation:
     async def cancel_member_transfer(
         self, info: Info, transfer_id: strawberry.ID, note: str | None = None
     ) -> MemberTransferType:
-        scope = scope_of(info.context)
-        scope.require_change()
-        await scope.require_transfer(str(transfer_id), side="from")
+        await _may_act_on_transfer(info, transfer_id, side="from")
         transfer = await info.context.services.membership.cancel_transfer(
             transfer_id=str(transfer_id), note=note, actor=info.context.actor
         )
