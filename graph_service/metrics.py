@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -104,6 +105,10 @@ class InstrumentedStore:
     async def checkpoint(self) -> None:
         """Compact the engine's durable log."""
         await self._inner.checkpoint()
+
+    def deferred_indexes(self, label: str) -> AbstractAsyncContextManager[None]:
+        """The wrapped store's bulk-load window for ``label``."""
+        return self._inner.deferred_indexes(label)
 
     async def close(self) -> None:
         """Close the wrapped store (stopping an embedded engine)."""

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 Row = dict[str, object]
+
+
+class JsonRows(str):
+    """A list parameter already encoded as JSON text: lists, strings, numbers, booleans and
+    null only, never objects. Bulk loaders encode rows in a worker process with it, so the
+    service's event loop only passes the text on (each engine decodes it as it needs)."""
+
+    __slots__ = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +52,13 @@ class GraphStore(Protocol):
 
     async def checkpoint(self) -> None:
         """Compact the engine's durable log after a bulk load (so restarts stay fast)."""
+        ...
+
+    def deferred_indexes(self, label: str) -> AbstractAsyncContextManager[None]:
+        """A bulk load of new ``label`` nodes into a graph holding none: inside the block
+        the engine may skip index upkeep for the label; on leaving it the label's indexes
+        and unique constraints are in force again (rebuilt and waited for if they were
+        dropped), also when the block failed."""
         ...
 
     async def close(self) -> None:

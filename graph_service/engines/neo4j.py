@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import AsyncIterator, Iterator, Mapping
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
 
 from graph_service.errors import Conflict, GraphStoreError, GraphUnavailableError
 from graph_service.queries import schema_statements
-from graph_service.store import Query, Row
+from graph_service.store import JsonRows, Query, Row
 
 
 @contextlib.contextmanager
@@ -56,7 +57,7 @@ class Neo4jStore:
         text = query.text_for(self.engine)
 
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
-            result = await tx.run(text, dict(params or {}))
+            result = await tx.run(text, _decoded(params))
             return [dict(record) for record in await result.data()]
 
         with map_neo4j_errors(query.name):
@@ -81,6 +82,12 @@ class Neo4jStore:
                     await (await session.run(statement)).consume()
                 await (await session.run("CALL db.awaitIndexes(300)")).consume()
 
+    @contextlib.asynccontextmanager
+    async def deferred_indexes(self, label: str) -> AsyncIterator[None]:
+        """Nothing to defer: Neo4j keeps its indexes up to date within each transaction
+        (bulk loads of a fresh database belong to ``neo4j-admin database import``)."""
+        yield
+
     async def drop(self) -> None:
         """Delete every node (tests only)."""
         with map_neo4j_errors("drop"):
@@ -99,3 +106,10 @@ class Neo4jStore:
     async def close(self) -> None:
         """Close the driver."""
         await self._driver.close()
+
+
+def _decoded(params: Mapping[str, object] | None) -> dict[str, object]:
+    """Parameters as the driver takes them: ``JsonRows`` text decoded to lists."""
+    return {
+        k: json.loads(v) if isinstance(v, JsonRows) else v for k, v in (params or {}).items()
+    }

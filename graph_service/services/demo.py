@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import multiprocessing
 import queue as queue_module
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing import queues as mp_queues
+from multiprocessing.process import BaseProcess
 
 from graph_service.demo.generator import DemoConfig, generate
 from graph_service.domain.stats import UNCOVERED_THRESHOLD, UnionNode
 from graph_service.errors import Conflict
 from graph_service.queries import q
 from graph_service.services.stats import StatsService
-from graph_service.store import GraphStore, Row
+from graph_service.store import GraphStore, JsonRows, Row
 
 MARKER = "demo"
 _UNION_PROPS = (
@@ -36,7 +38,11 @@ MEMBER_COLUMNS = (
     "id", "certKey", "name", "gender", "phone", "householdType", "political", "education",
     "newFormWorker", "joinedOn", "status", "unionPost", "unionPostType", "unionId", "employerId",
 )  # fmt: skip
-"""Positions of a member row in ``bulk/create_members`` (compact rows encode fast)."""
+"""Positions of a member row (compact rows encode fast); ``bulk/create_members`` takes them
+grouped by the last two columns, ``bulk/create_members_partial`` whole."""
+_IN_FLIGHT = 2
+"""Member writes sent ahead: the engine starts the next batch while the last one's reply
+travels back, and the service never leaves it idle."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -58,11 +64,32 @@ def member_write_row(row: dict[str, object]) -> list[object]:
     return [cert_key if col == "certKey" else row[col] for col in MEMBER_COLUMNS]
 
 
-def split_rows(rows: list[list[object]]) -> tuple[list[list[object]], list[list[object]]]:
-    """Rows with both a union and an employer (the fast path), and the rest."""
-    full = [r for r in rows if r[13] is not None and r[14] is not None]
-    partial = [r for r in rows if r[13] is None or r[14] is None]
-    return full, partial
+def member_groups(rows: list[list[object]]) -> tuple[list[list[object]], list[list[object]]]:
+    """Rows with both a union and an employer as ``bulk/create_members`` groups
+    ``[unionId, employerId, rows]`` (consecutive rows of a pair share a group), and the rest."""
+    groups: list[list[object]] = []
+    partial: list[list[object]] = []
+    key: tuple[object, object] | None = None
+    members: list[object] = []
+    for r in rows:
+        union_id, employer_id = r[13], r[14]
+        if union_id is None or employer_id is None:
+            partial.append(r)
+            continue
+        if (union_id, employer_id) != key:
+            key, members = (union_id, employer_id), []
+            groups.append([union_id, employer_id, members])
+        members.append(r[:13])
+    return groups, partial
+
+
+@dataclass(frozen=True)
+class MemberBatch:
+    """One batch as the generator process hands it over: groups encoded already."""
+
+    groups: JsonRows | None
+    partial: list[list[object]]
+    size: int
 
 
 class DemoLoader:
@@ -90,21 +117,23 @@ class DemoLoader:
             await self._clear()
         started = datetime.now(UTC)
         await self._mark("loading", config, started)
-        province = await asyncio.to_thread(generate, config)
         report = progress or (lambda stage, done, total: None)
-        await self._load_unions(province.unions, report)
-        await self._load_employers(province.employers, report)
-        members = await self._load_members(config, report)
+        # one child generates everything; members are generated while unions are written
+        async with member_feed(config, self._batch) as feed:
+            unions, employers = await feed.province()
+            await self._load_unions(unions, report)
+            await self._load_employers(employers, report)
+            async with self._store.deferred_indexes("Member"):  # no members yet: index after
+                members = await self._load_members(feed, config.members, report)
+                report("member indexes", 0, 1)
         report("rollups", 0, 1)
-        await self._stats.store_from_tallies(
-            *_tallies(province.unions, province.employers, members)
-        )
+        await self._stats.store_from_tallies(*_tallies(unions, employers, members))
         report("rollups", 1, 1)
         await self._mark("complete", config, started)
         await self._store.checkpoint()
         seconds = (datetime.now(UTC) - started).total_seconds()
         loaded = sum(int(r["n"]) for r in members)  # type: ignore[call-overload]
-        return DemoReport(True, len(province.unions), len(province.employers), loaded, seconds)
+        return DemoReport(True, len(unions), len(employers), loaded, seconds)
 
     async def _clear(self) -> None:
         while True:
@@ -142,23 +171,36 @@ class DemoLoader:
         await self._batched("bulk/upsert_employers", rows, "employers", report)
         await self._batched("bulk/link_coverage", links, "coverage", report)
 
-    async def _load_members(self, config: DemoConfig, report: Progress) -> list[Row]:
-        """Write member batches while a child process generates the next ones (both cores busy).
-
-        Returns the child's member tallies per union (for the rollups).
-        """
+    async def _load_members(self, feed: MemberFeed, total: int, report: Progress) -> list[Row]:
+        """Write member batches while a child process generates the next ones (both cores
+        busy), up to ``_IN_FLIGHT`` writes at a time. Returns the child's member tallies per
+        union (for the rollups)."""
         done = 0
-        tallies: list[Row] = []
-        async with member_feed(config, self._batch, tallies) as next_batch:
-            while (rows := await next_batch()) is not None:
-                full, partial = split_rows(rows)
-                if full:
-                    await self._store.write(q("bulk/create_members"), {"rows": full})
-                if partial:
-                    await self._store.write(q("bulk/create_members_partial"), {"rows": partial})
-                done += len(rows)
-                report("members", done, config.members)
-        return tallies
+        pending: set[asyncio.Task[int]] = set()
+        try:
+            while (batch := await feed.next_batch()) is not None:
+                if len(pending) >= _IN_FLIGHT:
+                    finished, pending = await asyncio.wait(
+                        pending, return_when=asyncio.FIRST_COMPLETED
+                    )
+                    done += sum(task.result() for task in finished)  # raises a failed write
+                    report("members", done, total)
+                pending.add(asyncio.create_task(self._write_members(batch)))
+            for task in asyncio.as_completed(pending):
+                done += await task
+            report("members", done, total)
+        finally:
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        return feed.tallies
+
+    async def _write_members(self, batch: MemberBatch) -> int:
+        if batch.groups is not None:
+            await self._store.write(q("bulk/create_members"), {"groups": batch.groups})
+        if batch.partial:
+            await self._store.write(q("bulk/create_members_partial"), {"rows": batch.partial})
+        return batch.size
 
     async def _batched(
         self, name: str, rows: list[dict[str, object]], stage: str, report: Progress
@@ -169,10 +211,15 @@ class DemoLoader:
 
 
 def _produce(config: DemoConfig, size: int, out: mp_queues.Queue[object]) -> None:
-    """Child process: generate the members, queue positional rows, then the tallies per union."""
+    """Child process: queue the province's unions and employers, then member batches (groups
+    encoded as JSON text), then the member tallies per union."""
+    province = generate(config)
+    out.put(("province", province.unions, province.employers))
     tally: Counter[tuple[object, ...]] = Counter()
-    for batch in generate(config).member_batches(size):
-        out.put([member_write_row(r) for r in batch])
+    for batch in province.member_batches(size):
+        groups, partial = member_groups([member_write_row(r) for r in batch])
+        text = JsonRows(json.dumps(groups, ensure_ascii=False)) if groups else None
+        out.put(MemberBatch(text, partial, len(batch)))
         for r in batch:
             tally[
                 (r["unionId"], r["gender"], r["householdType"], r["newFormWorker"], r["status"])
@@ -184,34 +231,48 @@ def _produce(config: DemoConfig, size: int, out: mp_queues.Queue[object]) -> Non
     out.put(("tallies", rows))
 
 
-@asynccontextmanager
-async def member_feed(
-    config: DemoConfig, size: int, tallies: list[Row]
-) -> AsyncIterator[Callable[[], Awaitable[list[list[object]] | None]]]:
-    """Batches of member rows generated in a child process, a few batches ahead.
+class MemberFeed:
+    """What the generator process hands over, in order: the province's unions and
+    employers, member batches (up to 64 ahead, ~1 MB each), and after the last batch the tallies."""
 
-    After the last batch, ``tallies`` receives the child's member counts per union.
-    """
-    ctx = multiprocessing.get_context("fork")  # the child only generates rows: no loop, no sockets
-    queue: mp_queues.Queue[object] = ctx.Queue(maxsize=4)
-    child = ctx.Process(target=_produce, args=(config, size, queue), daemon=True)
-    child.start()
+    def __init__(self, queue: mp_queues.Queue[object], child: BaseProcess) -> None:
+        self._queue = queue
+        self._child = child
+        self.tallies: list[Row] = []
 
-    async def next_batch() -> list[list[object]] | None:
+    async def _next(self) -> object:
         while True:
             try:
-                item = await asyncio.to_thread(queue.get, True, 1.0)
+                return await asyncio.to_thread(self._queue.get, True, 1.0)
             except queue_module.Empty:
-                if not child.is_alive():
+                if not self._child.is_alive():
                     raise RuntimeError("demo generator process died") from None
-                continue
-            if isinstance(item, tuple):
-                tallies.extend(item[1])
-                return None
-            return item  # type: ignore[return-value]
 
+    async def province(self) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
+        """The generated unions and employers (the first item)."""
+        item = await self._next()
+        assert isinstance(item, tuple) and item[0] == "province"
+        return item[1], item[2]
+
+    async def next_batch(self) -> MemberBatch | None:
+        """The next member batch; None after the last (the tallies are then in ``tallies``)."""
+        item = await self._next()
+        if isinstance(item, tuple):
+            self.tallies.extend(item[1])
+            return None
+        assert isinstance(item, MemberBatch)
+        return item
+
+
+@asynccontextmanager
+async def member_feed(config: DemoConfig, size: int) -> AsyncIterator[MemberFeed]:
+    """A generator process for ``config``, stopped when the block ends."""
+    ctx = multiprocessing.get_context("fork")  # the child only generates rows: no loop, no sockets
+    queue: mp_queues.Queue[object] = ctx.Queue(maxsize=64)
+    child = ctx.Process(target=_produce, args=(config, size, queue), daemon=True)
+    child.start()
     try:
-        yield next_batch
+        yield MemberFeed(queue, child)
     finally:
         if child.is_alive():
             child.terminate()

@@ -12,7 +12,7 @@ from stdnum.cn import uscc
 
 from graph_service.errors import BadUserInput, Conflict, NotFound
 from graph_service.queries import q
-from graph_service.services.demo import member_write_row
+from graph_service.services.demo import member_groups, member_write_row
 from graph_service.services.registry import Services
 
 ACTOR = "tester"
@@ -75,7 +75,9 @@ async def add_members(services: Services, union_id: str, employer_id: str, n: in
                 }
             )
         )
-    await services.tree._unions._store.write(q("bulk/create_members"), {"rows": rows})
+    groups, partial = member_groups(rows)
+    assert not partial
+    await services.tree._unions._store.write(q("bulk/create_members"), {"groups": groups})
 
 
 async def build(services: Services, *, members: bool = True) -> Tree:

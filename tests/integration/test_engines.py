@@ -7,7 +7,7 @@ import pytest
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.neo4j import Neo4jStore
 from graph_service.errors import Conflict, GraphStoreError, GraphUnavailableError
-from graph_service.store import GraphStore, Query
+from graph_service.store import GraphStore, JsonRows, Query
 
 CREATE = Query("test/create", "UNWIND $rows AS row CREATE (u:Union {id: row.id, name: row.name})")
 READ = Query("test/read", "MATCH (u:Union) RETURN u.id AS id, u.name AS name ORDER BY id")
@@ -54,3 +54,28 @@ async def test_unreachable_neo4j_is_graph_unavailable() -> None:
     with pytest.raises(GraphUnavailableError):
         await dead.read(READ)
     await dead.close()
+
+
+MEMBER = Query(
+    "test/create_member", "UNWIND $rows AS row CREATE (m:Member {id: row[0], certKey: row[1]})"
+)
+MEMBERS = Query("test/read_members", "MATCH (m:Member) RETURN m.id AS id ORDER BY id")
+
+
+async def test_deferred_indexes_are_in_force_again_after_a_bulk_load(store: GraphStore) -> None:
+    async with store.deferred_indexes("Member"):
+        await store.write(MEMBER, {"rows": JsonRows('[["m1", "01:a"], ["m2", "01:b"]]')})
+    for duplicate in (["m1", "01:c"], ["m3", "01:b"]):  # id, then certificate
+        with pytest.raises(Conflict) as caught:
+            await store.write(MEMBER, {"rows": [duplicate]})
+        assert caught.value.reason == "UNIQUE_VIOLATION"
+    assert await store.read(MEMBERS) == [{"id": "m1"}, {"id": "m2"}]
+
+
+async def test_deferred_indexes_are_rebuilt_when_the_load_fails(store: GraphStore) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.deferred_indexes("Member"):
+            await store.write(MEMBER, {"rows": [["m1", "01:a"]]})
+            raise RuntimeError("generator died")
+    with pytest.raises(Conflict):
+        await store.write(MEMBER, {"rows": [["m2", "01:a"]]})

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from falkordb.helpers import stringify_param_value
 
 from graph_service.engines.falkordb import encode_param, params_header
 from graph_service.errors import BadUserInput
+from graph_service.store import JsonRows
 
 
 def test_positional_rows_use_json() -> None:
@@ -31,3 +34,29 @@ def test_a_nul_character_is_refused_as_bad_input() -> None:
             params_header({"x": value})
         assert caught.value.reason == "NUL_CHARACTER"
     assert params_header({"x": "a\x1cb\u2028"}).startswith("CYPHER x=")
+
+
+def test_grouped_rows_use_json() -> None:
+    groups = [["u1", "e1", [["m1", "张三", None, False], ["m2", "李四", 2, True]]]]
+    expected = '[["u1", "e1", [["m1", "张三", null, false], ["m2", "李四", 2, true]]]]'
+    assert encode_param(groups) == expected
+    with_map = [["u1", "e1", [["m1", {"a": 1}]]]]
+    assert encode_param(with_map) == stringify_param_value(with_map)
+
+
+def test_json_rows_pass_through_or_are_decoded_when_unsafe() -> None:
+    text = json.dumps([["u1", [["m1", "王五"]]]], ensure_ascii=False)
+    assert encode_param(JsonRows(text)) == text
+    unsafe = json.dumps([["a\u0001b"]])  # JSON writes \u0001, which FalkorDB would not decode
+    assert encode_param(JsonRows(unsafe)) == stringify_param_value([["a\u0001b"]])
+    with pytest.raises(BadUserInput):
+        params_header({"x": JsonRows(json.dumps([["a\x00b"]], ensure_ascii=False))})
+
+
+def test_neo4j_receives_json_rows_as_lists() -> None:
+    from graph_service.engines.neo4j import _decoded
+
+    assert _decoded({"g": JsonRows('[["u1", [["m1", null]]]]'), "n": 3}) == {
+        "g": [["u1", [["m1", None]]]],
+        "n": 3,
+    }
