@@ -60,4 +60,4 @@ FOREACH (x IN touched |
     coalesce(x.rollup[i], 0) + (CASE WHEN x.id IN oldIds THEN -1 ELSE 1 END) * coalesce(vec[i], 0)]
   REMOVE x._lock)
 REMOVE u._lock
-RETURN c.id AS id, vec[0..5] AS moved, oldBefore, newBefore
+RETURN c.id AS id, $expectedParentId AS fromUnionId, vec[0..5] AS moved, oldBefore, newBefore

@@ -43,9 +43,13 @@ class Edge:
 class MoveResult:
     """What the move statement read under its locks, just before it wrote."""
 
+    from_union_id: str
+    """The parent the union left."""
     moved: list[int]
     old_chain: list[ChainNode]
+    """The old parent chain before the move, parent first."""
     new_chain: list[ChainNode]
+    """The new parent chain before the move, new parent first."""
 
 
 def _ints(value: object) -> list[int]:
@@ -70,6 +74,18 @@ def _chain_row(r: Row, since: object, *, stored: bool = True) -> ChainRow:
         distance=int(r["distance"]),  # type: ignore[call-overload]
         since=None if since is None else str(since),
         stored=stored,
+    )
+
+
+def _move_result(rows: Sequence[Row]) -> MoveResult | None:
+    if not rows:
+        return None
+    row = rows[0]
+    return MoveResult(
+        str(row["fromUnionId"]),
+        _ints(row["moved"]),
+        _nodes(row["oldBefore"]),
+        _nodes(row["newBefore"]),
     )
 
 
@@ -149,17 +165,15 @@ class AffiliationRepository:
         """Create a union under a parent; False when a guard failed (nothing written)."""
         return bool(await self._applied("affiliation/create_union", params))
 
-    async def move_union(
-        self, params: Mapping[str, object], *, stored_paths: bool = True
-    ) -> MoveResult | None:
-        """Move a union; None when a guard failed (nothing written). ``stored_paths``: both
-        chains were read from stored ancestor paths (else the statement walks the edges)."""
-        name = "affiliation/move_union" if stored_paths else "affiliation/move_union_walk"
-        rows = await self._applied(name, params)
-        if not rows:
-            return None
-        row = rows[0]
-        return MoveResult(_ints(row["moved"]), _nodes(row["oldBefore"]), _nodes(row["newBefore"]))
+    async def move_union(self, params: Mapping[str, object]) -> MoveResult | None:
+        """Move a union whose chains are stored as ancestor paths, checking every move rule in
+        the statement itself; None when one failed or a path is missing (nothing written)."""
+        return _move_result(await self._applied("affiliation/move_union", params))
+
+    async def move_union_walk(self, params: Mapping[str, object]) -> MoveResult | None:
+        """Move a union by walking its chains (data without stored paths), after the rules
+        were read; None when a guard failed (nothing written)."""
+        return _move_result(await self._applied("affiliation/move_union_walk", params))
 
     async def dissolve_union(self, params: Mapping[str, object]) -> bool:
         """Dissolve a union; False when a guard failed."""

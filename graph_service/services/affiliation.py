@@ -4,7 +4,9 @@ transfer employers.
 Each change is checked with reads first (precise errors), then written in ONE statement that
 re-checks its guards, records an ``AffiliationChange`` and shifts the rollups. A statement that
 returns no row wrote nothing: the rules are read again to say why, or the change is retried when
-it only lost a race and is still allowed."""
+it only lost a race and is still allowed. A move (the hot path of a reorganisation) is written
+first: its statement checks every move rule itself, so an allowed move is one round trip, and the
+rules are read only when it wrote nothing."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -32,6 +35,8 @@ Clock = Callable[[], datetime]
 WIDTH = len(ROLLUP_KEYS)
 ATTEMPTS = 5
 DISSOLVED = UnionStatus.DISSOLVED.value
+RANKS = {level.value: level.rank for level in UnionLevel}
+"""Level code -> rank: a parent ranks below its child (``domain.levels.can_hang_under``)."""
 
 
 def _utc_now() -> datetime:
@@ -198,53 +203,86 @@ class AffiliationService:
         pid = check_union_id(new_parent_id, "newParentId")
         today, stamp = self._stamp()
         day = self._day(effective_on, "effectiveOn", today)
+        if dry_run:
+            current_parent, _, effect, _ = await self._plan_move(uid, pid, day, full=True)
+            return self._move_change(
+                uuid.uuid4().hex, uid, pid, current_parent, day, reason, stamp, actor, effect,
+                dry_run=True,
+            )  # fmt: skip
+        params: dict[str, object] = {
+            "unionId": uid,
+            "newParentId": pid,
+            "effectiveOn": day.isoformat(),
+            "ranks": RANKS,
+            "width": WIDTH,
+            "reason": reason,
+            "recordedAt": stamp,
+            "recordedBy": actor,
+        }
         for _ in range(ATTEMPTS):
-            current_parent, order, effect, stored = await self._plan_move(
-                uid, pid, day, full=dry_run
-            )
-            change = AffiliationChange(
-                id=uuid.uuid4().hex,
-                subjectId=uid,
-                subjectType="UNION",
-                fromUnionId=current_parent,
-                toUnionId=pid,
-                effectiveOn=day,
-                reason=reason,
-                recordedAt=stamp,
-                recordedBy=actor,
-                dryRun=dry_run,
-                effect=effect,
-            )
-            if dry_run:
-                return change
-            result = await self._repo.move_union(
-                {
-                    "unionId": uid,
-                    "newParentId": pid,
-                    "expectedParentId": current_parent,
-                    "effectiveOn": day.isoformat(),
-                    "width": WIDTH,
-                    "changeId": change.id,
-                    "reason": reason,
-                    "recordedAt": stamp,
-                    "recordedBy": actor,
-                },
-                stored_paths=stored,
-            )
-            if result is not None:
-                real = move_effect(
-                    _ordered(result.old_chain, order[0]),
-                    _ordered(result.new_chain, order[1]),
-                    result.moved,
+            # Write first: the statement checks every rule itself, so a move that is allowed
+            # (the usual case) costs one round trip. When it wrote nothing, the rules are read
+            # to say which one failed; none failing means a race (retry) or chains without
+            # stored paths (walked, after the read found the current parent).
+            params["changeId"] = uuid.uuid4().hex
+            result = await self._repo.move_union(params)
+            if result is None:
+                current_parent, order, _, stored = await self._plan_move(uid, pid, day, full=False)
+                if stored:
+                    continue
+                walk = {k: v for k, v in params.items() if k != "ranks"}  # rules were read
+                walked = await self._repo.move_union_walk(
+                    walk | {"expectedParentId": current_parent}
                 )
-                return change.model_copy(update={"effect": real})
+                if walked is None:
+                    continue
+                result = replace(
+                    walked,
+                    old_chain=_ordered(walked.old_chain, order[0]),
+                    new_chain=_ordered(walked.new_chain, order[1]),
+                )
+            effect = move_effect(result.old_chain, result.new_chain, result.moved)
+            return self._move_change(
+                str(params["changeId"]), uid, pid, result.from_union_id, day, reason, stamp,
+                actor, effect, dry_run=False,
+            )  # fmt: skip
         raise _too_busy()
+
+    @staticmethod
+    def _move_change(
+        change_id: str,
+        uid: str,
+        pid: str,
+        from_union_id: str,
+        day: date,
+        reason: str | None,
+        stamp: str,
+        actor: str,
+        effect: MoveEffect | None,
+        *,
+        dry_run: bool,
+    ) -> AffiliationChange:
+        """A union's move as recorded (or, as a dry run, only planned)."""
+        return AffiliationChange(
+            id=change_id,
+            subjectId=uid,
+            subjectType="UNION",
+            fromUnionId=from_union_id,
+            toUnionId=pid,
+            effectiveOn=day,
+            reason=reason,
+            recordedAt=stamp,
+            recordedBy=actor,
+            dryRun=dry_run,
+            effect=effect,
+        )
 
     async def _plan_move(
         self, uid: str, pid: str, day: date, *, full: bool
-    ) -> tuple[str, tuple[list[str], list[str]], MoveEffect, bool]:
-        """Check the rules on both chains (one read). Names and rollups are read only when
-        ``full`` (a dry run): a real move takes its effect from what the write read."""
+    ) -> tuple[str, tuple[list[str], list[str]], MoveEffect | None, bool]:
+        """Check the rules on both chains (one read), raising the first that fails. Names,
+        rollups and the effect only when ``full`` (a dry run): a real move takes its effect
+        from what its write read."""
         chains = await self._repo.chains([uid, pid], full=full)
         own, target = chains.get(uid), chains.get(pid)
         if not own:
@@ -287,7 +325,7 @@ class AffiliationService:
             self._since_check(day, me.since)
         old_nodes = [row.node() for row in own[1:]]
         new_nodes = [row.node() for row in target]
-        effect = move_effect(old_nodes, new_nodes, me.rollup)
+        effect = move_effect(old_nodes, new_nodes, me.rollup) if full else None
         order = ([n.id for n in old_nodes], [n.id for n in new_nodes])
         return parent.id, order, effect, me.stored and target[0].stored
 
