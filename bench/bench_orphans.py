@@ -5,26 +5,33 @@ Load a province first, then run against the same data dir::
     UNION_TREE_DATA_DIR=/tmp/orph .venv/bin/union-tree demo --members 1000000
     UNION_TREE_DATA_DIR=/tmp/orph .venv/bin/python -m bench.bench_orphans
 
-Prints the time of each scan statement alone, of the full scan (statements run concurrently,
-plus the Python that assembles rows), and p50/p95 of cached pages for the province root and
-a few cities and counties (a first page and walks of later pages).
+Prints the one-time ``:OrphanCheck`` backfill when the data dir was written before the mark
+existed, the time of each scan statement alone (engine time as FalkorDB reports it, and at
+the client), the full scan (statements run concurrently plus the Python that assembles rows),
+with ``--reference`` the former whole-graph anti-joins and whether both give the same rows,
+and p50/p95/max of pages for the province root and a few cities and counties (a first page
+with its scoping and walks of later pages), served from the scan's snapshot.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
+from falkordb.asyncio.graph import AsyncGraph
 from redis import asyncio as aioredis
 
-from graph_service.engines.falkordb import FalkorDBStore
+from graph_service.engines.falkordb import FalkorDBStore, params_header
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.queries import q
 from graph_service.repositories.anomalies import AnomalyRepository
 from graph_service.services.registry import Services
 from graph_service.settings import load_settings
@@ -38,7 +45,20 @@ async def _timed(work: Callable[[], Awaitable[T]]) -> tuple[float, T]:
     return time.perf_counter() - started, result
 
 
-async def _open(read_timeout_s: float) -> tuple[Services, FalkorDBStore]:
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0 when unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _open(
+    read_timeout_s: float,
+) -> tuple[Services, FalkorDBStore, aioredis.BlockingConnectionPool, int | None]:
     """The embedded engine with a socket read timeout long enough for whole-graph scans.
 
     redis-py 8 reads with a 5 s socket timeout by default, which the service's own
@@ -60,11 +80,11 @@ async def _open(read_timeout_s: float) -> tuple[Services, FalkorDBStore]:
         await asyncio.to_thread(engine.stop)
 
     store = FalkorDBStore(pool, settings.graph_name, on_close=stop)
-    return Services.build(store, settings), store
+    return Services.build(store, settings), store, pool, engine.pid
 
 
-async def main(pages: int, scans: int) -> None:
-    services, store = await _open(600.0)
+async def main(pages: int, scans: int, reference: bool) -> None:
+    services, store, pool, engine_pid = await _open(600.0)
     try:
         repo = AnomalyRepository(store)
         anomalies = services.anomalies
@@ -73,24 +93,81 @@ async def main(pages: int, scans: int) -> None:
         )
         province = roots.items[0].id
         print(f"province root {province}")
-        for name, call in (
-            ("members without union", repo.members_without_union),
-            ("members without employer", repo.members_without_employer),
-            ("uncovered memberships", repo.uncovered_memberships),
-            ("duplicate memberships", repo.duplicate_memberships),
-            ("coverage", repo.coverage),
+        if not await repo.marks_ready():
+            seconds, _ = await _timed(repo.mark_unattached)
+            print(f"one-time :OrphanCheck backfill: {seconds:.1f} s")
+        skeleton = await repo.skeleton()
+        snap0 = await anomalies.snapshot()
+        pairs = await repo.uncovered_union_pairs()
+        candidates = anomalies._uncovered_candidates(snap0, pairs)
+        shared = await repo.shared_union_pairs()
+        suspects = sorted({n.id for n in skeleton if n.status == "DISSOLVED"} | set(snap0.detached))
+        graph = AsyncGraph(aioredis.Redis(connection_pool=pool), store.graph_name)
+        for name, statement, params, call in (
+            ("union skeleton", "anomaly/list_union_skeleton", None, repo.skeleton),
+            ("coverage", "anomaly/list_current_coverage", None, repo.coverage),
+            ("marked members", "anomaly/list_unattached_members", None, repo.unattached_members),
+            (
+                "uncovered (employer, union)",
+                "anomaly/list_uncovered_union_pairs",
+                None,
+                repo.uncovered_union_pairs,
+            ),
+            (
+                "shared union pairs",
+                "anomaly/list_shared_union_pairs",
+                None,
+                repo.shared_union_pairs,
+            ),
+            (
+                "members of suspect unions",
+                "anomaly/list_members_of_unions",
+                {"ids": suspects},
+                partial(repo.members_of_unions, suspects),
+            ),
+            (
+                "uncovered pair members",
+                "anomaly/list_uncovered_pair_members",
+                {"pairs": candidates},
+                partial(repo.uncovered_pair_members, candidates),
+            ),
+            (
+                "duplicate pair members",
+                "anomaly/list_duplicate_pair_members",
+                {"pairs": shared},
+                partial(repo.duplicate_pair_members, shared),
+            ),
         ):
             seconds, rows = await _timed(call)
-            print(f"  {name:28s} {seconds * 1000:8.1f} ms  ({len(rows):,} rows)")
-        scan_times = []
+            engine = "-"
+            if params is None or any(params.values()):
+                text = params_header(params) + q(statement).text_for("falkordb")
+                engine = f"{(await graph.ro_query(text)).run_time_ms:.1f}"
+            print(
+                f"  {name:28s} {seconds * 1000:8.1f} ms client, {engine:>8s} ms engine"
+                f"  ({len(rows):,} rows)"
+            )
+        scan_times, client_cpu, engine_cpu = [], [], []
         for _ in range(scans):
             anomalies.invalidate()
+            cpu, engine_before = time.process_time(), _cpu_seconds(engine_pid)
             seconds, snap = await _timed(anomalies.snapshot)
+            client_cpu.append(time.process_time() - cpu)
+            engine_cpu.append(_cpu_seconds(engine_pid) - engine_before)
             scan_times.append(seconds)
+        if reference:
+            seconds, ref = await _timed(anomalies.reference_rows)
+            print(
+                f"reference (former anti-joins): {seconds * 1000:.0f} ms;"
+                f" same rows as the scan: {ref == snap.rows}"
+            )
         reasons = Counter(r.reason.value for r in snap.rows)
         print(
-            f"full scan: min {min(scan_times) * 1000:.0f} ms, max {max(scan_times) * 1000:.0f} ms"
-            f" over {scans} runs; rows by reason {dict(reasons)}"
+            f"full scan: min {min(scan_times) * 1000:.0f} ms, median"
+            f" {statistics.median(scan_times) * 1000:.0f} ms, max {max(scan_times) * 1000:.0f} ms"
+            f" over {scans} runs; CPU per scan (median): this process"
+            f" {statistics.median(client_cpu) * 1000:.0f} ms, engine"
+            f" {statistics.median(engine_cpu) * 1000:.0f} ms; rows by reason {dict(reasons)}"
         )
         levels: Counter[str] = Counter()
         targets = [province]
@@ -117,8 +194,9 @@ async def main(pages: int, scans: int) -> None:
         every = sorted(first_page + later)
         p95 = every[max(0, round(0.95 * len(every)) - 1)]
         print(
-            f"pages of 50 (cached scan) over {len(targets)} roots, {len(every)} pages:"
+            f"pages of 50 (from the snapshot) over {len(targets)} roots, {len(every)} pages:"
             f" p50 {statistics.median(every) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms,"
+            f" max {every[-1] * 1000:.1f} ms;"
             f" first page incl. scoping max {max(first_page) * 1000:.1f} ms"
         )
     finally:
@@ -128,6 +206,9 @@ async def main(pages: int, scans: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=20, help="later pages walked per root")
-    parser.add_argument("--scans", type=int, default=3, help="full scans timed")
+    parser.add_argument("--scans", type=int, default=5, help="full scans timed")
+    parser.add_argument(
+        "--reference", action="store_true", help="also run the former anti-joins (~12 s)"
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.pages, args.scans))
+    asyncio.run(main(args.pages, args.scans, args.reference))

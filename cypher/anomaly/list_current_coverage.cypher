@@ -1,4 +1,4 @@
-// Every current coverage edge: which union covers which employer.
+// Every current coverage edge, as one list of texts 'unionId|employerId'.
 MATCH (u:Union)-[c:COVERS]->(e:Employer)
 WHERE c.until IS NULL
-RETURN u.id AS unionId, e.id AS employerId
+RETURN collect(u.id + '|' + e.id) AS rows

@@ -3,6 +3,8 @@
 // named, closing the previous current employment), records the change and adds the member's
 // rollup delta to the union and its current ancestors. Guards: the union can hold members and is
 // not dissolved, the certificate has no current membership. No row back = a guard failed.
+// With no employer named the member may have none: it is marked :OrphanCheck (see
+// anomaly/mark_unattached_members).
 // $unionId: string — receiving union
 // $employerId: string? — employer (USCC), null to keep the current employment
 // $certKey: string — certificate key type:number
@@ -34,6 +36,7 @@ WITH u, m, e, collect(w) AS jobs
 FOREACH (j IN jobs | SET j.until = $since)
 FOREACH (_ IN CASE WHEN e IS NULL THEN [] ELSE [1] END |
   CREATE (m)-[:EMPLOYED_BY {since: $since}]->(e))
+FOREACH (_ IN CASE WHEN e IS NULL THEN [1] ELSE [] END | SET m:OrphanCheck)
 WITH u, m
 OPTIONAL MATCH path = (u)-[:AFFILIATED_TO*1..12]->(a:Union)
 WHERE all(r IN relationships(path) WHERE r.until IS NULL)

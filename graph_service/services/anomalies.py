@@ -1,11 +1,21 @@
-"""空挂会员 and other anomalies: scanned over the whole graph, scoped and paged in Python.
+"""空挂会员 and other anomalies: found from small candidate sets, scoped and paged in Python.
 
-How it works: one statement per reason scans the whole graph and returns only anomalous
-rows (a few per thousand members); the union skeleton (every union with its current parent)
-gives subtrees and detached branches. The result is a snapshot kept for ``ttl_seconds``
-(30 s by default; writes do not invalidate it, call :meth:`AnomalyService.invalidate`), so a
-page is a filter, a bisect and three small reads that load the page's members, unions and
-employers. Scans run concurrently and at most one scan runs at a time.
+How it works: no statement anti-joins every member (that cost ~2-6 s per reason at a million
+members). In one round of concurrent reads the scan takes the union skeleton (every union
+with its current parents: dissolved and detached unions are found from it), the current
+coverage, the members marked ``:OrphanCheck`` with their current unions and employers (NO_UNION,
+NO_EMPLOYER: the writes that can leave a member without a current union or employer mark it,
+see ``cypher/anomaly/mark_unattached_members.cypher``; a graph written before the mark existed
+is backfilled once, on its first scan), and the (employer, union) and (union, union) pairs that
+members join, which FalkorDB computes as sparse matrix products. A second round checks only the
+candidates: members of dissolved or detached unions, of (union, employer) pairs no current
+coverage explains (EMPLOYER_NOT_COVERED) and of union pairs (DUPLICATE_ID). The scan takes about
+half a second at a million members (``bench/bench_orphans.py``). Its result is a snapshot kept
+for ``ttl_seconds`` (10 s by default; writes do not invalidate it, call
+:meth:`AnomalyService.invalidate`), so a page is a filter, a bisect and three small reads that
+load the page's members, unions and employers. At most one scan runs at a time.
+:meth:`AnomalyService.reference_rows` runs the former whole-graph anti-joins, the oracle the
+tests and the benchmark compare the scan with.
 
 Scope of ``orphan_members(union_id=R)`` — the orphans "under" R:
 
@@ -23,8 +33,11 @@ Scope of ``orphan_members(union_id=R)`` — the orphans "under" R:
 EMPLOYER_NOT_COVERED: the member's union does not currently cover the member's current
 employer; for a FEDERATION-level union the employer also counts as covered when a union of
 the federation's subtree covers it or no union does (see ``covered_by_federation``).
-DUPLICATE_ID: the member has two or more current MEMBER_OF edges. LEFT members are never
-orphans. One row per (member, reason), ordered by (reason in CONTRACT order, member id).
+DUPLICATE_ID: the member has current MEMBER_OF edges to two or more unions (two open edges to
+the same union, which no write creates, are not seen: the union-pair product cannot tell them
+from one). NO_UNION names the member's current employer (the lowest id if it has several).
+LEFT members are never orphans. One row per (member, reason), ordered by (reason in CONTRACT
+order, member id).
 """
 
 from __future__ import annotations
@@ -34,6 +47,7 @@ import bisect
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 from graph_service.domain.anomalies import (
     DetachedUnion,
@@ -53,7 +67,6 @@ from graph_service.errors import BadUserInput
 from graph_service.repositories.anomalies import AnomalyRepository
 from graph_service.repositories.rollups import RollupRepository
 from graph_service.services.pagination import Page, decode_cursor, encode_cursor, page_size
-from graph_service.services.rollups import descendants
 from graph_service.services.tree import TreeService
 from graph_service.store import GraphStore, Row
 
@@ -73,9 +86,22 @@ class Snapshot:
     scoped: dict[str, list[OrphanRow]] = field(default_factory=dict)
     uncovered: dict[int, list[Employer]] = field(default_factory=dict)
 
+    children: dict[str, list[str]] | None = None
+
     def subtree(self, root: str) -> set[str]:
-        """Ids of the root's current subtree."""
-        return descendants(self.skeleton, root)
+        """Ids of the root's current subtree (as ``descendants``, the child lists built once)."""
+        if self.children is None:
+            self.children = {}
+            for node in self.skeleton:
+                if node.parent_id is not None:
+                    self.children.setdefault(node.parent_id, []).append(node.id)
+        seen, stack = {root}, [root]
+        while stack:
+            for child in self.children.get(stack.pop(), ()):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        return seen
 
 
 class AnomalyService:
@@ -87,7 +113,7 @@ class AnomalyService:
         tree: TreeService,
         rollups: RollupRepository,
         *,
-        ttl_seconds: float = 30.0,
+        ttl_seconds: float = 10.0,
     ) -> None:
         self._repo = AnomalyRepository(store)
         self._tree = tree
@@ -113,20 +139,63 @@ class AnomalyService:
             return snap
 
     async def _scan(self) -> Snapshot:
+        if not await self._repo.marks_ready():
+            await self._repo.mark_unattached()
+        skeleton, coverage, unattached, employer_pairs, union_pairs = await asyncio.gather(
+            self._repo.skeleton(),
+            self._repo.coverage(),
+            self._repo.unattached_members(),
+            self._repo.uncovered_union_pairs(),
+            self._repo.shared_union_pairs(),
+        )
+        nodes = {n.id: n for n in skeleton}
+        detached = detachments(skeleton)
+        snap = Snapshot(time.monotonic(), nodes, skeleton, detached, coverage, [])
+        suspects = sorted({n.id for n in skeleton if n.status == "DISSOLVED"} | set(detached))
+        of_suspects, uncovered, duplicates = await asyncio.gather(
+            self._repo.members_of_unions(suspects),
+            self._repo.uncovered_pair_members(self._uncovered_candidates(snap, employer_pairs)),
+            self._repo.duplicate_pair_members(union_pairs),
+        )
+        snap.rows = _rows(snap, _unattached(unattached), of_suspects, uncovered, duplicates)
+        return snap
+
+    def _uncovered_candidates(
+        self, snap: Snapshot, pairs: Iterable[tuple[str, str]]
+    ) -> list[list[str]]:
+        """[unionId, employerId] pairs members join that no current coverage (nor the
+        federation rule) explains."""
+        candidates = []
+        subtrees: dict[str, set[str]] = {}
+        for eid, uid in pairs:
+            if uid in snap.coverage.get(eid, ()):
+                continue
+            node = snap.nodes.get(uid)
+            if node is not None and node.level == "FEDERATION":
+                if uid not in subtrees:
+                    subtrees[uid] = snap.subtree(uid)
+                if covered_by_federation(eid, uid, subtrees[uid], snap.coverage):
+                    continue
+            candidates.append([uid, eid])
+        return sorted(candidates)
+
+    async def reference_rows(self) -> list[OrphanRow]:
+        """The orphan rows by the former whole-graph anti-joins (seconds per reason at a
+        million members): the oracle the scan is compared with in tests and the benchmark."""
         skeleton = await self._rollups.skeleton()
         nodes = {n.id: n for n in skeleton}
         detached = detachments(skeleton)
         suspects = sorted({n.id for n in skeleton if n.status == "DISSOLVED"} | set(detached))
         no_union, no_employer, uncovered, duplicates, coverage, of_suspects = await asyncio.gather(
-            self._repo.members_without_union(),
-            self._repo.members_without_employer(),
-            self._repo.uncovered_memberships(),
-            self._repo.duplicate_memberships(),
+            self._repo.reference_members_without_union(),
+            self._repo.reference_members_without_employer(),
+            self._repo.reference_uncovered_memberships(),
+            self._repo.reference_duplicate_memberships(),
             self._repo.coverage(),
             self._repo.members_of_unions(suspects),
         )
         snap = Snapshot(time.monotonic(), nodes, skeleton, detached, coverage, [])
-        rows = [
+        unattached = [
             *(
                 OrphanRow(
                     str(r["memberId"]),
@@ -138,27 +207,8 @@ class AnomalyService:
                 for r in no_union
             ),
             *_grouped(no_employer, OrphanReason.NO_EMPLOYER),
-            *_grouped(
-                [r for r in of_suspects if nodes[str(r["unionId"])].status == "DISSOLVED"],
-                OrphanReason.UNION_DISSOLVED,
-            ),
-            *_grouped(
-                [r for r in of_suspects if str(r["unionId"]) in detached],
-                OrphanReason.UNION_DETACHED,
-            ),
-            *_grouped(self._not_covered(snap, uncovered), OrphanReason.EMPLOYER_NOT_COVERED),
-            *(
-                OrphanRow(
-                    str(r["memberId"]),
-                    OrphanReason.DUPLICATE_ID,
-                    tuple(sorted(str(u) for u in r["unionIds"])),  # type: ignore[attr-defined]
-                )
-                for r in duplicates
-            ),
         ]
-        rows.sort(key=lambda row: row.key)
-        snap.rows = rows
-        return snap
+        return _rows(snap, unattached, of_suspects, self._not_covered(snap, uncovered), duplicates)
 
     def _not_covered(self, snap: Snapshot, rows: list[Row]) -> list[Row]:
         """Uncovered memberships minus those the federation rule accepts."""
@@ -311,6 +361,55 @@ class AnomalyService:
             has_next_page=start + size < len(ids),
             total_count=len(ids),
         )
+
+
+def _unattached(
+    members: dict[str, tuple[list[str], list[tuple[str, str | None]]]],
+) -> list[OrphanRow]:
+    """NO_UNION and NO_EMPLOYER rows of the marked members (one row per member each)."""
+    out = []
+    for mid, (unions, jobs) in members.items():
+        if not unions:
+            employer, region = min(jobs) if jobs else (None, None)
+            out.append(OrphanRow(mid, OrphanReason.NO_UNION, (), employer, region))
+        if not jobs:
+            out.append(OrphanRow(mid, OrphanReason.NO_EMPLOYER, tuple(sorted(set(unions)))))
+    return out
+
+
+def _rows(
+    snap: Snapshot,
+    unattached: list[OrphanRow],
+    of_suspects: list[Row],
+    uncovered: list[Row],
+    duplicates: list[Row],
+) -> list[OrphanRow]:
+    """Every orphan row in listing order (reason, member id)."""
+    rows = [
+        *unattached,
+        *_grouped(
+            [r for r in of_suspects if snap.nodes[str(r["unionId"])].status == "DISSOLVED"],
+            OrphanReason.UNION_DISSOLVED,
+        ),
+        *_grouped(
+            [r for r in of_suspects if str(r["unionId"]) in snap.detached],
+            OrphanReason.UNION_DETACHED,
+        ),
+        *_grouped(uncovered, OrphanReason.EMPLOYER_NOT_COVERED),
+        *(
+            OrphanRow(
+                str(r["memberId"]),
+                OrphanReason.DUPLICATE_ID,
+                tuple(sorted(str(u) for u in r["unionIds"])),  # type: ignore[attr-defined]
+            )
+            for r in duplicates
+        ),
+    ]
+    by_reason: dict[OrphanReason, list[OrphanRow]] = {reason: [] for reason in OrphanReason}
+    for row in rows:
+        by_reason[row.reason].append(row)
+    member = attrgetter("member_id")
+    return [row for reason in OrphanReason for row in sorted(by_reason[reason], key=member)]
 
 
 def _detached_under(snap: Snapshot, root: str, ids: list[str]) -> list[str]:

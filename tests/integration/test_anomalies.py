@@ -9,17 +9,21 @@ import pytest
 from stdnum.cn import uscc
 
 from graph_service.demo.generator import DemoConfig
-from graph_service.domain.anomalies import OrphanMember, OrphanReason
+from graph_service.domain.anomalies import OrphanMember, OrphanReason, OrphanRow
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.errors import BadUserInput, NotFound
+from graph_service.repositories.anomalies import AnomalyRepository
+from graph_service.services.imports import BatchInfo
 from graph_service.services.registry import Services
 from graph_service.store import GraphStore, Query
+from loaders.samples import resident_id
 from tests.conftest import ENGINES, make_services, open_test_store
 from tests.truth import Truth
 
 CONFIG = DemoConfig(members=1_500, seed=5)
 Rows = dict[str, set[str]]
 PLAIN = {"status": "ACTIVE", "newFormWorker": False}
+ACTOR = "tester"
 
 
 @pytest.fixture(scope="module")
@@ -260,7 +264,7 @@ async def test_written_anomalies_are_found(store: GraphStore) -> None:
         free=free,
         taken=employer_of[other],
     )
-    services.anomalies.invalidate()
+    await scan(services)  # equal to the reference, and invalidated
 
     found = by_reason(await walk(services, truth.root(), first=200))
     expected = expected_rows(truth)
@@ -281,3 +285,118 @@ async def test_written_anomalies_are_found(store: GraphStore) -> None:
         if i.reason is OrphanReason.EMPLOYER_NOT_COVERED and i.member.id == moved["id"]
     )
     assert truth.unions[third]["name"] in str(detail) and truth.unions[other]["name"] in str(detail)
+
+
+async def scan(services: Services) -> list[OrphanRow]:
+    """A fresh scan, checked row for row against the former whole-graph anti-joins."""
+    services.anomalies.invalidate()
+    rows = (await services.anomalies.snapshot()).rows
+    assert rows == await services.anomalies.reference_rows()
+    return rows
+
+
+def reasons_of(rows: list[OrphanRow], member_id: str) -> set[str]:
+    return {r.reason.value for r in rows if r.member_id == member_id}
+
+
+async def test_scan_follows_every_write_path(store: GraphStore) -> None:
+    """Each use case that can make or unmake an orphan, then a scan equal to the reference,
+    and the change visible in the next page once the snapshot is renewed."""
+    services = make_services(store)
+    truth = Truth.of(CONFIG)
+    await services.demo.load(CONFIG)
+    rows = await scan(services)
+    assert {r.reason for r in rows} >= {OrphanReason.NO_UNION, OrphanReason.NO_EMPLOYER}
+    employer_of = {e["unionId"]: e["id"] for e in truth.province.employers if e["unionId"]}
+    region_of = {e["id"]: e["regionCode"] for e in truth.province.employers}
+    healthy = [
+        m
+        for m in truth.members
+        if m["unionId"] in employer_of
+        and m["employerId"] == employer_of[m["unionId"]]
+        and truth.unions[m["unionId"]]["status"] == "ACTIVE"
+        and truth.unions[m["unionId"]]["level"] == "GRASSROOTS"
+    ]
+    g1, g2 = (
+        healthy[0]["unionId"],
+        next(m["unionId"] for m in healthy if m["unionId"] != healthy[0]["unionId"]),
+    )
+    region = str(region_of[employer_of[g1]])
+
+    def person(seq: int, **extra: object) -> dict[str, object]:
+        return {
+            "unionId": g1,
+            "name": f"新{seq}",
+            "idNumber": resident_id(region, "19900101", 900 + seq),
+            "joinedOn": "2025-01-02",
+        } | extra
+
+    # addMember without an employer: NO_EMPLOYER
+    x = await services.membership.add_member(data=person(1), actor=ACTOR)
+    rows = await scan(services)
+    assert reasons_of(rows, x.id) == {"NO_EMPLOYER"}
+    page = await services.anomalies.orphan_members(union_id=g1, first=500)
+    assert x.id in {i.member.id for i in page.items if i.reason is OrphanReason.NO_EMPLOYER}
+    # addMember with a unit another union covers: EMPLOYER_NOT_COVERED
+    y = await services.membership.add_member(
+        data=person(2, employerId=employer_of[g2]), actor=ACTOR
+    )
+    assert reasons_of(await scan(services), y.id) == {"EMPLOYER_NOT_COVERED"}
+    # leaving (employment closed too): no longer an orphan; re-joining without a unit: again
+    await services.membership.end_membership(
+        id_number=str(person(2)["idNumber"]), reason="LEFT_JOB", actor=ACTOR
+    )
+    assert reasons_of(await scan(services), y.id) == set()
+    await services.membership.add_member(data=person(2), actor=ACTOR)
+    assert reasons_of(await scan(services), y.id) == {"NO_EMPLOYER"}
+    # the employer closes: kept at the upper union, which does not cover the unit
+    closing = healthy[0]
+    await services.membership.end_membership(
+        id_number=str(closing["certNumber"]), reason="EMPLOYER_CLOSED", actor=ACTOR
+    )
+    upper = truth.unions[g1]["parentId"]
+    expected = set() if truth.unions[upper]["level"] == "FEDERATION" else {"EMPLOYER_NOT_COVERED"}
+    assert reasons_of(await scan(services), str(closing["id"])) == expected
+    # a completed transfer that keeps the old unit: EMPLOYER_NOT_COVERED at the receiver
+    mover = next(m for m in healthy if m["unionId"] == g1 and m["id"] != closing["id"])
+    transfer = await services.membership.request_transfer(
+        id_number=str(mover["certNumber"]), to_union_id=g2, actor=ACTOR
+    )
+    await services.membership.release_transfer(transfer_id=transfer.id, actor=ACTOR)
+    await services.membership.complete_transfer(transfer_id=transfer.id, actor=ACTOR)
+    assert reasons_of(await scan(services), str(mover["id"])) == {"EMPLOYER_NOT_COVERED"}
+    # an import into a union that covers no unit: the new member has no employer
+    county = next(u for u in truth.province.unions if u["level"] == "COUNTY")
+    bare = await services.affiliation.create_union(
+        {
+            "name": "测试行业工会联合会",
+            "level": "FEDERATION",
+            "kind": "行业性工会联合会",
+            "regionCode": county["regionCode"],
+            "parentId": county["id"],
+            "foundedOn": "2020-01-01",
+        },
+        actor=ACTOR,
+    )
+    batch = BatchInfo("test-batch", "t.csv", "0" * 64, ACTOR, "2026-01-01T00:00:00Z")
+    cert = f"01:{resident_id(region, '19900101', 950)}"
+    row = {"srcRow": 2, "certKey": cert, "unionId": bare.id, "employerId": None}
+    row |= {"employerName": None, "props": {"name": "导入甲"}}
+    outcome = await services.imports.import_members([row], batch=batch, dry_run=False)
+    assert outcome.created == 1
+    (imported,) = await store.read(
+        _cypher("MATCH (m:Member {certKey: $k}) RETURN m.id AS id"), {"k": cert}
+    )
+    assert reasons_of(await scan(services), str(imported["id"])) == {"NO_EMPLOYER"}
+    assert await services.stats.verify() == []
+
+
+async def test_a_graph_written_before_the_marks_is_backfilled(store: GraphStore) -> None:
+    services = make_services(store)
+    await services.demo.load(CONFIG)
+    await _write(store, "MATCH (m:OrphanCheck) REMOVE m:OrphanCheck")
+    await _write(store, "MATCH (s:AnomalyState) DELETE s")
+    assert not await AnomalyRepository(store).marks_ready()
+    rows = await scan(make_services(store))  # a new service: no state kept in the process
+    assert {r.reason for r in rows} >= {OrphanReason.NO_UNION, OrphanReason.NO_EMPLOYER}
+    assert await AnomalyRepository(store).marks_ready()
