@@ -1,11 +1,22 @@
 """Import throughput and memory: generated provinces written as files, imported end to end.
 
-    python -m bench.bench_import --members 100000 --format xlsx csv [--bad 0.05]
+    python -m bench.bench_import --members 100000 --format xlsx csv [--bad 0.05] [--fsync always]
 
-For each format: a fresh embedded FalkorDB, the unions/units file imported first, then the
-member file timed (read + validate + conflict look-up + write + rollups). Prints rows/s and
-peak RSS of this process (resource.getrusage; the engine is a separate process, its RSS is
-reported too). Not a timed test.
+For each format: the files are written by a child process (so the generator's memory is not
+the importer's), then a fresh embedded FalkorDB, the unions/units file imported first, and the
+member file timed through ``Importer.run`` as the CLI runs it (read + validate in the worker
+process, look-ups, one write statement per chunk with its rollups). Reported per format:
+
+- ``rows_per_s``: member rows read / wall seconds of the member import;
+- ``importer_peak_rss_mb``: the highest sampled RSS of the importer, this process plus its
+  worker processes (never the engine), during the member import; ``parent_peak_rss_mb`` and
+  ``worker_peak_rss_mb`` split it;
+- ``cpu_s``: CPU seconds of this process, the worker processes and the engine during the
+  member import (the machine has 2 cores: their sum bounds the throughput);
+- ``write_engine_s``: FalkorDB's own execution time of the member write statements, summed;
+- ``verify_mismatches``: ``union-tree verify`` after the import (must be 0).
+
+Results go to ``bench/results/import_<members>.json``. Not a timed test.
 """
 
 from __future__ import annotations
@@ -13,15 +24,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
-import resource
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 import psutil
 
+from bench.common import save
 from graph_service.demo.generator import DemoConfig, DemoProvince, generate
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
@@ -48,21 +63,93 @@ def _member_rows(province: DemoProvince, bad: float, seed: int = 7) -> Iterator[
         yield row
 
 
-async def _run(members: int, fmt: str, bad: float, work: Path) -> dict[str, object]:
+def _write_files(members: int, fmt: str, bad: float, work: str) -> tuple[str, str, float]:
+    """In a child process: the units file and the member file; (units, roster, seconds)."""
     province = generate(DemoConfig(members=members, seed=5))
-    units = write_xlsx(work / "units.xlsx", DEMO_UNIT_HEADER, demo_unit_rows(province))
+    folder = Path(work)
+    units = write_xlsx(folder / "units.xlsx", DEMO_UNIT_HEADER, demo_unit_rows(province))
     start = time.perf_counter()
+    rows = _member_rows(province, bad)
     if fmt == "csv":
-        roster = write_csv(
-            work / "members.csv", CANONICAL_MEMBER_HEADER, _member_rows(province, bad)
-        )
+        roster = write_csv(folder / "members.csv", CANONICAL_MEMBER_HEADER, rows)
     else:
-        roster = write_xlsx(
-            work / "members.xlsx", CANONICAL_MEMBER_HEADER, _member_rows(province, bad)
-        )
-    written = time.perf_counter() - start
-    del province
-    server = EmbeddedFalkorDB(work / "db", appendfsync="everysec").start()
+        roster = write_xlsx(folder / "members.xlsx", CANONICAL_MEMBER_HEADER, rows)
+    return str(units), str(roster), time.perf_counter() - start
+
+
+class _Sampler:
+    """Peak RSS of this process and its Python descendants, and CPU seconds per kind of
+    process (this one, workers, engine), sampled every 50 ms in a thread."""
+
+    def __init__(self, engine_pid: int | None) -> None:
+        self._me = psutil.Process()
+        self._engine = engine_pid
+        self.peak = self.parent_peak = self.worker_peak = 0
+        self._cpu: dict[int, tuple[str, float]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.sample()
+            self._stop.wait(0.05)
+
+    def sample(self) -> None:
+        parent = self._me.memory_info().rss
+        workers = 0
+        engine: set[int] = set()  # the engine and its forks (append-only file rewrites, snapshots)
+        if self._engine is not None:
+            try:
+                forks = psutil.Process(self._engine).children(recursive=True)
+                engine = {self._engine, *(p.pid for p in forks)}
+            except psutil.Error:
+                engine = {self._engine}
+        for proc in [self._me, *self._me.children(recursive=True)]:
+            try:
+                kind = (
+                    "engine"
+                    if proc.pid in engine
+                    else "importer"
+                    if proc.pid == self._me.pid
+                    else "workers"
+                )
+                times = proc.cpu_times()
+                self._cpu[proc.pid] = (kind, times.user + times.system)
+                if kind == "workers":
+                    rss = proc.memory_info().rss
+                    workers += rss
+                    self.worker_peak = max(self.worker_peak, rss)
+            except psutil.Error:
+                continue
+        self.parent_peak = max(self.parent_peak, parent)
+        self.peak = max(self.peak, parent + workers)
+
+    def cpu(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for kind, seconds in self._cpu.values():
+            out[kind] = out.get(kind, 0.0) + seconds
+        return out
+
+    def __enter__(self) -> _Sampler:
+        self.sample()
+        self.peak = self.parent_peak = self.worker_peak = 0
+        self._before = self.cpu()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+
+
+async def _run(members: int, fmt: str, bad: float, fsync: str, work: Path) -> dict[str, object]:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        units_name, roster_name, written = pool.submit(
+            _write_files, members, fmt, bad, str(work)
+        ).result()
+    units, roster = Path(units_name), Path(roster_name)
+    server = EmbeddedFalkorDB(work / "db", appendfsync=fsync).start()
     store = FalkorDBStore.connect(
         graph_name="bench",
         unix_socket=server.unix_socket,
@@ -70,6 +157,16 @@ async def _run(members: int, fmt: str, bad: float, work: Path) -> dict[str, obje
         password=server.password,
         pool_size=4,
     )
+    engine_time = [0.0]
+    graph_query = store._graph.query
+
+    async def timed_query(q: str, *args: object, **kwargs: object) -> object:
+        result = await graph_query(q, *args, **kwargs)  # type: ignore[arg-type]
+        if "UNWIND $groups" in q:  # import/write_members
+            engine_time[0] += result.run_time_ms / 1000
+        return result
+
+    store._graph.query = timed_query  # type: ignore[method-assign]
     try:
         await store.ensure_schema()
         services = Services.build(store, Settings(write_batch_size=5_000))
@@ -77,8 +174,12 @@ async def _run(members: int, fmt: str, bad: float, work: Path) -> dict[str, obje
         t0 = time.perf_counter()
         unit_summary = await importer.run([(units, units.name)], operator="bench")
         t1 = time.perf_counter()
-        summary = await importer.run([(roster, roster.name)], operator="bench")
-        t2 = time.perf_counter()
+        load_before = os.getloadavg()[0]
+        with _Sampler(_engine_pid(server)) as sampler:
+            t1 = time.perf_counter()
+            summary = await importer.run([(roster, roster.name)], operator="bench")
+            t2 = time.perf_counter()
+        cpu = {k: round(v - sampler._before.get(k, 0.0), 2) for k, v in sampler.cpu().items()}
         mismatches = len(await services.stats.verify())
         engine_rss = _engine_rss(server)
     finally:
@@ -95,15 +196,25 @@ async def _run(members: int, fmt: str, bad: float, work: Path) -> dict[str, obje
         "rejected": summary.rejected,
         "seconds": round(t2 - t1, 2),
         "rows_per_s": round(summary.rows / (t2 - t1)),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "importer_peak_rss_mb": sampler.peak >> 20,
+        "parent_peak_rss_mb": sampler.parent_peak >> 20,
+        "worker_peak_rss_mb": sampler.worker_peak >> 20,
+        "cpu_s": cpu,
+        "write_engine_s": round(engine_time[0], 2),
         "engine_rss_mb": engine_rss,
+        "appendfsync": fsync,
+        "load_avg_1m_before": round(load_before, 2),
         "verify_mismatches": mismatches,
     }
 
 
-def _engine_rss(server: EmbeddedFalkorDB) -> int | None:
+def _engine_pid(server: EmbeddedFalkorDB) -> int | None:
     proc = getattr(server, "_proc", None) or getattr(server, "process", None)
-    pid = getattr(proc, "pid", None)
+    return getattr(proc, "pid", None)
+
+
+def _engine_rss(server: EmbeddedFalkorDB) -> int | None:
+    pid = _engine_pid(server)
     if pid is None:
         return None
     return round(psutil.Process(pid).memory_info().rss / 2**20)
@@ -114,11 +225,22 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--format", nargs="+", default=["xlsx", "csv"])
     parser.add_argument("--bad", type=float, default=0.0)
+    parser.add_argument("--fsync", choices=("always", "everysec"), default="everysec")
     args = parser.parse_args()
+    results = []
     for fmt in args.format:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
-            result = asyncio.run(_run(args.members, fmt, args.bad, Path(tmp)))
+            result = asyncio.run(_run(args.members, fmt, args.bad, args.fsync, Path(tmp)))
         print(json.dumps(result, ensure_ascii=False), flush=True)
+        results.append(result)
+    save(
+        f"import_{args.members}",
+        {
+            "members": args.members,
+            "machine": "2 cores, Linux; shared with other work",
+            "results": results,
+        },
+    )
 
 
 if __name__ == "__main__":

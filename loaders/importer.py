@@ -1,44 +1,55 @@
 """Import orchestration: check every file first (nothing is written when a file is unreadable,
 empty or lacks columns), then unions and units, then members in chunks.
 
-Member sheets are a pipeline: reading and validating run ahead (in a worker process for large
-files, else a thread), chunk N+1 is checked against the register while chunk N's one write
-statement runs. Chunks never share a certificate (in-file duplicates are refused before), so
-the look-ups of N+1 cannot depend on N's write. Memory stays flat: a few chunks in flight."""
+Member sheets are a pipeline of three stages. Reading and validating run ahead (in a worker
+process for large files, which also locates the header of a large workbook, so the parent
+never loads it; else a thread); the worker sends each chunk's valid rows in columns
+(``MemberChunk``) and only the invalid rows' cells. The planner checks chunks against the
+register (reads) up to two chunks ahead of the one writer, which runs each chunk's one write
+statement in file order. Chunks never share a certificate (in-file duplicates are refused
+before), so a chunk's look-ups cannot depend on an earlier chunk's write. Memory: a few chunks
+in flight, plus the worker's set of certificates seen (in-file duplicates, ~0.15 KB a row); a
+workbook sheet is loaded whole by calamine, in the worker (CSV is streamed)."""
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
 import multiprocessing.forkserver
+import secrets
 import signal
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 from graph_service.errors import BadUserInput
 from graph_service.services.imports import (
     BatchInfo,
     ImportService,
+    MemberChunk,
     MemberPlan,
     Outcome,
     new_batch_id,
 )
 from loaders.headers import Header, detect
-from loaders.readers import Cells, RawSheet, open_sheets, sha256_of
+from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
 from loaders.rows import MemberRows, Record, RowError, UnitRows, blank
 from loaders.templates import MEMBER_COLUMNS, MEMBER_REQUIRED, UNIT_COLUMNS, UNIT_REQUIRED
 
 Progress = Callable[[int, float], None]
+_T = TypeVar("_T")
 _SCAN = 30  # rows searched for the header
 _SKIP_PREFIXES = ("备注", "注:", "注：", "说明", "合计", "填表")
 _PROCESS_FROM_BYTES = 2 << 20  # member files from 2 MiB (~15k rows) validate in a worker process
-_AHEAD = 3  # validated chunks queued ahead of the writer (bounds memory)
+_AHEAD = 3  # validated chunks queued ahead of the planner (bounds memory)
+_PLANNED_AHEAD = 2  # planned chunks queued ahead of the writer
+_KEPT = _AHEAD + 2  # chunks whose raw rows a worker keeps for the error report
 
 
 @dataclass
@@ -75,6 +86,7 @@ class _Sheet:
     rows: Iterator[tuple[int, Cells]]
     headers: list[str]
     union_id: str | None = None
+    token: str = ""  # names the sheet's stream in the worker process
 
 
 @dataclass
@@ -122,6 +134,7 @@ async def _prepare(
     files: Sequence[tuple[Path, str]],
     union_id: str | None,
     operator: str,
+    worker: _Worker,
 ) -> list[_File]:
     """Open and check every file before anything is written."""
     fixed = await service.check_union(union_id) if union_id else None
@@ -129,8 +142,7 @@ async def _prepare(
     for index, (path, name) in enumerate(files):
         sheets: list[_Sheet] = []
         filled = False
-        for raw in open_sheets(path, name):
-            found = _locate(raw, name)
+        for found in await _located(path, name, f"{worker.run}/{index}", worker):
             filled = filled or found is not None
             if isinstance(found, _Sheet):
                 found.file = index
@@ -153,6 +165,43 @@ async def _prepare(
         batch = BatchInfo(new_batch_id(), name, sha256_of(path), operator, started)
         prepared.append(_File(path, name, batch, sheets))
     return prepared
+
+
+async def _located(path: Path, name: str, token: str, worker: _Worker) -> list[_Sheet | str | None]:
+    """``_locate`` of every sheet of a file. A large workbook is opened in the worker process
+    only (loading a sheet costs about as much as validating it): the parent never holds it,
+    and the worker keeps each roster sheet's rows open, after its header, for the stream."""
+    if path.stat().st_size < _PROCESS_FROM_BYTES or not is_workbook(path):
+        out: list[_Sheet | str | None] = []
+        for raw in open_sheets(path, name):
+            found = _locate(raw, name)
+            if isinstance(found, _Sheet):
+                found.token = f"{token}/{raw.name}"
+            out.append(found)
+        return out
+    got = await worker.call(_worker_locate, token, str(path), name)
+    if isinstance(got, _Failed):
+        raise got.error()
+    out = []
+    for sheet_name, header in got:
+        if isinstance(header, Header):
+            rows = (
+                iter(()) if header.kind == "members" else _reopened(path, name, sheet_name, header)
+            )
+            sheet = _Sheet(0, sheet_name, header, rows, header.titles)
+            sheet.token = f"{token}/{sheet_name}"
+            out.append(sheet)
+        else:
+            out.append(header)
+    return out
+
+
+def _reopened(
+    path: Path, name: str, sheet_name: str, header: Header
+) -> Iterator[tuple[int, Cells]]:
+    """A sheet's rows below its header, opened in this process when first read."""
+    raw = next(r for r in open_sheets(path, name) if r.name == sheet_name)
+    yield from ((n, c) for n, c in raw.rows if n > header.row)
 
 
 async def _roster_union(service: ImportService, sheet: _Sheet) -> str | None:
@@ -200,6 +249,41 @@ def _validate(
     return records, errors, read
 
 
+def _validate_members(
+    validator: MemberRows, rows: list[tuple[int, Cells]]
+) -> tuple[MemberChunk, list[RowError], int, dict[int, Cells]]:
+    """A chunk of roster rows → (valid rows in columns, errors, rows read, cells of the rows
+    with errors). A certificate repeating an earlier row of the sheet (``validator.seen``) is
+    DUPLICATE_IN_FILE."""
+    chunk = MemberChunk.empty()
+    errors: list[RowError] = []
+    bad: dict[int, Cells] = {}
+    read = 0
+    seen = validator.seen
+    add = chunk.append
+    rows = [(n, cells) for n, cells in rows if not _skippable(cells)]
+    for (n, cells), got in zip(rows, validator.validate_chunk(rows), strict=True):
+        if not got:
+            continue  # a blank row
+        read += 1
+        if isinstance(got, list):
+            errors.extend(got)
+            bad[n] = cells
+            continue
+        key = got[0]
+        first = seen.get(key)
+        if first is not None:
+            column = validator.header.column_title("certNumber")
+            msg = f"证件号码与本表第{first}行重复"
+            errors.append(RowError(validator.sheet, n, column, "DUPLICATE_IN_FILE", msg))
+            bad[n] = cells
+            continue
+        seen[key] = n
+        add(n, *got)
+    chunk.members_tally()  # counted here, in the worker, once
+    return chunk, errors, read, bad
+
+
 class Importer:
     """Runs one import of one or more files."""
 
@@ -217,10 +301,23 @@ class Importer:
         progress: Progress | None = None,
     ) -> ImportSummary:
         """Import the files; raises BadUserInput (nothing written) for an unusable file."""
+        with _Worker() as worker:
+            return await self._run(
+                worker, files, union_id, dry_run, operator, progress or (lambda done, rate: None)
+            )
+
+    async def _run(
+        self,
+        worker: _Worker,
+        files: Sequence[tuple[Path, str]],
+        union_id: str | None,
+        dry_run: bool,
+        operator: str,
+        report: Progress,
+    ) -> ImportSummary:
         began = time.perf_counter()
-        prepared = await _prepare(self._service, files, union_id, operator)
+        prepared = await _prepare(self._service, files, union_id, operator, worker)
         summary = ImportSummary([f.name for f in prepared], [f.batch.id for f in prepared], dry_run)
-        report = progress or (lambda done, rate: None)
         if not dry_run:
             for f in prepared:
                 await self._service.record_batch(f.batch, state="RUNNING")
@@ -230,7 +327,7 @@ class Importer:
                 for f in prepared:
                     for sheet in f.sheets:
                         if sheet.header.kind == kind:
-                            await self._sheet(f, sheet, summary, dry_run, began, report)
+                            await self._sheet(f, sheet, summary, dry_run, began, report, worker)
             state = "DONE"
         finally:
             if not dry_run:
@@ -256,6 +353,7 @@ class Importer:
         dry_run: bool,
         began: float,
         report: Progress,
+        worker: _Worker,
     ) -> None:
         label = sheet.name if sheet.name == f.name else f"{f.name}/{sheet.name}"
         seen: dict[str, int] = {}
@@ -268,98 +366,102 @@ class Importer:
                 outcome = await self._service.import_units(
                     records, default_parent=sheet.union_id, batch=f.batch, dry_run=dry_run
                 )
-                self._account(f, summary, label, sheet.header, rows, read, errors, outcome)
+                _record_errors(summary, label, sheet.header, dict(rows), errors, outcome)
+                _count(f, summary, read, outcome)
                 item = await asyncio.to_thread(
                     _next_validated, _chunks(sheet.rows, 10**9), validator
                 )
             elapsed = time.perf_counter() - began
             report(summary.rows, summary.rows / elapsed if elapsed else 0.0)
             return
-        writing: asyncio.Task[None] | None = None
+        # planning (reads) runs ahead of writing: chunk N+1 and N+2 are checked against the
+        # register while chunk N's one write statement runs, so the writer never waits for
+        # reads; chunks are written one at a time, in file order, and counted once written
+        plans: asyncio.Queue[tuple[MemberPlan, int] | None] = asyncio.Queue(_PLANNED_AHEAD)
+        writer = asyncio.create_task(self._write_plans(plans, f, summary, dry_run, began, report))
+        asked: list[asyncio.Future[dict[int, Cells]]] = []  # cells of refused rows, in flight
         try:
-            async for rows, records, errors, read in self._member_chunks(f, sheet, label):
-                records = _dedupe(records, seen, label, errors, sheet.header)
-                plan: MemberPlan = await self._service.plan_members(records, batch=f.batch)
-                if writing is not None:
-                    await writing  # one writer: chunk N is written before N+1 starts writing
-                    writing = None
-                if not dry_run and plan.params is not None:
-                    writing = asyncio.create_task(self._service.write_member_plan(plan))
-                self._account(f, summary, label, sheet.header, rows, read, errors, plan.outcome)
-                elapsed = time.perf_counter() - began
-                report(summary.rows, summary.rows / elapsed if elapsed else 0.0)
-            if writing is not None:
-                await writing
-                writing = None
+            async for chunk, errors, read, cells, number in self._member_chunks(
+                f, sheet, label, worker
+            ):
+                plan: MemberPlan = await self._service.plan_members(chunk, batch=f.batch)
+                missing = _record_errors(summary, label, sheet.header, cells, errors, plan.outcome)
+                if missing:  # refused by the register: the worker still holds their cells
+                    asked.append(worker.call(_worker_cells, sheet.token, number, missing))
+                await _put(plans, (plan, read), writer)
+            await _put(plans, None, writer)
+            for future in asked:
+                for n, found in (await future).items():
+                    summary.cells.setdefault((label, n), found)
+            await writer
         finally:
-            if writing is not None:
-                writing.cancel()
+            if not writer.done():
+                writer.cancel()
+            for future in asked:
+                future.cancel()
 
-    async def _member_chunks(
-        self, f: _File, sheet: _Sheet, label: str
-    ) -> AsyncIterator[tuple[list[tuple[int, Cells]], list[Record], list[RowError], int]]:
-        """Validated chunks in file order, produced a few chunks ahead of the caller."""
-        validator = MemberRows(sheet.header, label, union_id=sheet.union_id)
-        if f.path.stat().st_size < _PROCESS_FROM_BYTES:
-            chunks = _chunks(sheet.rows, self._chunk)
-            pending = asyncio.create_task(asyncio.to_thread(_next_validated, chunks, validator))
-            while (item := await pending) is not None:
-                pending = asyncio.create_task(asyncio.to_thread(_next_validated, chunks, validator))
-                yield item
-            return
-        # a worker process reads the file itself (its own sheet iterator) and validates it;
-        # tasks of a one-worker pool run in order, so the stream's state lives in the worker
-        token = f"{f.batch.id}/{sheet.file}/{sheet.name}"
-        spec = (str(f.path), f.name, sheet.name, sheet.header, label, sheet.union_id, self._chunk)
-        loop = asyncio.get_running_loop()
-        with ProcessPoolExecutor(max_workers=1, mp_context=_worker_context()) as pool:
-            queue: list[Awaitable[_Validated | _Failed | None]] = []
-
-            def submit() -> None:
-                future: Future[_Validated | _Failed | None] = pool.submit(_worker_next, token, spec)
-                queue.append(asyncio.wrap_future(future, loop=loop))
-
-            for _ in range(_AHEAD):
-                submit()
-            try:
-                while True:
-                    got = await queue.pop(0)
-                    if got is None:
-                        break
-                    if isinstance(got, _Failed):
-                        raise BadUserInput(got.message, reason=got.reason, field="file")
-                    submit()
-                    yield got
-            finally:
-                for waiting in queue:
-                    if isinstance(waiting, asyncio.Future):
-                        waiting.cancel()
-
-    @staticmethod
-    def _account(
+    async def _write_plans(
+        self,
+        plans: asyncio.Queue[tuple[MemberPlan, int] | None],
         f: _File,
         summary: ImportSummary,
-        label: str,
-        header: Header,
-        rows: list[tuple[int, Cells]],
-        read: int,
-        errors: list[RowError],
-        outcome: Outcome,
+        dry_run: bool,
+        began: float,
+        report: Progress,
     ) -> None:
-        summary.rows += read
-        f.counts.add(outcome)
-        summary.created += outcome.created
-        summary.updated += outcome.updated
-        summary.unchanged += outcome.unchanged
-        errors.extend(_issue_errors(outcome, label, header))
-        summary.errors.extend(errors)
-        if errors:
-            cells = dict(rows)
-            for e in errors:
-                summary.cells.setdefault((label, e.row), cells.get(e.row, []))
+        """The one writer of a member sheet: each planned chunk's statement, in order."""
+        while (item := await plans.get()) is not None:
+            plan, read = item
+            if not dry_run and plan.params is not None:
+                await self._service.write_member_plan(plan)
+            _count(f, summary, read, plan.outcome)
+            elapsed = time.perf_counter() - began
+            report(summary.rows, summary.rows / elapsed if elapsed else 0.0)
+
+    async def _member_chunks(
+        self, f: _File, sheet: _Sheet, label: str, worker: _Worker
+    ) -> AsyncIterator[tuple[MemberChunk, list[RowError], int, Mapping[int, Cells], int]]:
+        """Validated chunks in file order (with their number), produced a few chunks ahead."""
+        validator = MemberRows(sheet.header, label, union_id=sheet.union_id)
+        number = 0
+        if f.path.stat().st_size < _PROCESS_FROM_BYTES:
+            chunks = _chunks(sheet.rows, self._chunk)
+            pending = asyncio.create_task(asyncio.to_thread(_next_members, chunks, validator))
+            while (item := await pending) is not None:
+                pending = asyncio.create_task(asyncio.to_thread(_next_members, chunks, validator))
+                yield (*item, number)
+                number += 1
+            return
+        # the worker process reads the file itself (its own sheet iterator) and validates it;
+        # tasks of a one-worker pool run in order, so the stream's state lives in the worker.
+        # It sends valid rows in columns and the cells of invalid rows only, and keeps the
+        # last chunks' cells for the rows the register refuses (``_worker_cells``).
+        spec = (str(f.path), f.name, sheet.name, sheet.header, label, sheet.union_id, self._chunk)
+        queue: list[asyncio.Future[_Validated | _Failed | None]] = []
+
+        def submit() -> None:
+            queue.append(worker.call(_worker_next, sheet.token, spec))
+
+        for _ in range(_AHEAD):
+            submit()
+        try:
+            while True:
+                got = await queue.pop(0)
+                if got is None:
+                    break
+                if isinstance(got, _Failed):
+                    raise got.error()
+                submit()
+                yield (*got, number)
+                number += 1
+        finally:
+            for waiting in queue:
+                waiting.cancel()
 
 
-_Validated = tuple[list[tuple[int, Cells]], list[Record], list[RowError], int]
+_Validated = tuple[MemberChunk, list[RowError], int, Mapping[int, Cells]]
+"""A validated member chunk: valid rows, errors, rows read, the cells of (at least) the
+invalid rows."""
 
 
 @dataclass(frozen=True)
@@ -368,9 +470,75 @@ class _Failed:
 
     message: str
     reason: str
+    field: str = "file"
+    details: dict[str, object] | None = None
+
+    @classmethod
+    def of(cls, exc: BadUserInput) -> _Failed:
+        return cls(exc.message, exc.reason or "CORRUPT_FILE", exc.field or "file", exc.details)
+
+    def error(self) -> BadUserInput:
+        return BadUserInput(
+            self.message, reason=self.reason, field=self.field, details=self.details
+        )
 
 
-_STREAMS: dict[str, tuple[Iterator[list[tuple[int, Cells]]], MemberRows]] = {}
+class _Worker:
+    """The worker process of one import run, started on first use (large files only)."""
+
+    def __init__(self) -> None:
+        self.run = secrets.token_hex(6)  # names this run's streams in the worker
+        self._pool: ProcessPoolExecutor | None = None
+
+    def call(self, fn: Callable[..., _T], *args: object) -> asyncio.Future[_T]:
+        """Run ``fn(*args)`` in the worker; calls run one at a time, in order."""
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=_worker_context())
+        return asyncio.wrap_future(self._pool.submit(fn, *args))
+
+    def __enter__(self) -> _Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+_STREAMS: dict[str, _Stream] = {}
+
+
+@dataclass
+class _Stream:
+    """A member sheet being validated in the worker process."""
+
+    spec: tuple[str, str, str, Header, str, str | None, int]
+    chunks: Iterator[list[tuple[int, Cells]]]
+    validator: MemberRows
+    sent: int = 0  # chunks handed out
+    recent: dict[int, list[tuple[int, Cells]]] = field(default_factory=dict)  # number -> rows
+
+
+_LOCATED: dict[str, Iterator[tuple[int, Cells]]] = {}  # roster rows after the header, by token
+
+
+def _worker_locate(
+    token: str, path: str, display: str
+) -> list[tuple[str, Header | str | None]] | _Failed:
+    """In the worker process: ``_locate`` of every sheet of a workbook; the rows of roster
+    sheets stay open here for their stream (the sheet is loaded once)."""
+    out: list[tuple[str, Header | str | None]] = []
+    try:
+        for raw in open_sheets(Path(path), display):
+            found = _locate(raw, display)
+            if isinstance(found, _Sheet):
+                if found.header.kind == "members":
+                    _LOCATED[f"{token}/{raw.name}"] = found.rows
+                out.append((raw.name, found.header))
+            else:
+                out.append((raw.name, found))
+    except BadUserInput as exc:
+        return _Failed.of(exc)
+    return out
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -393,22 +561,69 @@ def _worker_context() -> multiprocessing.context.BaseContext:
 def _worker_next(
     token: str, spec: tuple[str, str, str, Header, str, str | None, int]
 ) -> _Validated | _Failed | None:
-    """In the worker process: the next validated chunk of a member sheet (None at the end)."""
-    path, display, sheet_name, header, label, union_id, size = spec
+    """In the worker process: the next validated chunk of a member sheet (None at the end).
+    The rows of the last chunks stay here for ``_worker_cells``."""
+    header, label, union_id, size = spec[3:]
     try:
         state = _STREAMS.get(token)
         if state is None:
-            raw = next(r for r in open_sheets(Path(path), display) if r.name == sheet_name)
-            body = ((n, c) for n, c in raw.rows if n > header.row)
-            state = (_chunks(body, size), MemberRows(header, label, union_id=union_id))
-            _STREAMS[token] = state
-        item = _next_validated(*state)
+            body = _LOCATED.pop(token, None) or _body(spec)
+            validator = MemberRows(header, label, union_id=union_id)
+            state = _STREAMS[token] = _Stream(spec, _chunks(body, size), validator)
+        rows = next(state.chunks, None)
+        if rows is None:
+            return None
+        chunk, errors, read, cells = _validate_members(state.validator, rows)
     except BadUserInput as exc:
-        _STREAMS.pop(token, None)
-        return _Failed(exc.message, exc.reason or "CORRUPT_FILE")
-    if item is None:
-        _STREAMS.pop(token, None)
-    return item
+        return _Failed.of(exc)
+    state.recent[state.sent] = rows
+    state.recent.pop(state.sent - _KEPT, None)
+    state.sent += 1
+    return chunk, errors, read, cells
+
+
+def _body(spec: tuple[str, str, str, Header, str, str | None, int]) -> Iterator[tuple[int, Cells]]:
+    """The rows of a sheet below its header, read afresh from the file."""
+    path, display, sheet_name, header = spec[:4]
+    raw = next(r for r in open_sheets(Path(path), display) if r.name == sheet_name)
+    return ((n, c) for n, c in raw.rows if n > header.row)
+
+
+def _worker_cells(token: str, number: int, wanted: list[int]) -> dict[int, Cells]:
+    """In the worker process: the cells of some rows of chunk ``number`` (for the report).
+
+    The parent asks right after planning the chunk, so at most ``_AHEAD`` later chunks have
+    been read since (tasks run in order): the chunk is among the ``_KEPT`` last ones. Were it
+    not, the sheet is read again from the file."""
+    state = _STREAMS.get(token)
+    rows = state.recent.get(number) if state is not None else None
+    rows_wanted = set(wanted)
+    if rows is not None:
+        return {n: cells for n, cells in rows if n in rows_wanted}
+    if state is None:
+        return {}
+    out: dict[int, Cells] = {}
+    last = max(rows_wanted, default=0)
+    try:
+        for n, cells in _body(state.spec):
+            if n in rows_wanted:
+                out[n] = cells
+            if n >= last:
+                break
+    except BadUserInput:
+        pass  # the file changed or broke since: the report goes without these cells
+    return out
+
+
+def _next_members(
+    chunks: Iterator[list[tuple[int, Cells]]], validator: MemberRows
+) -> _Validated | None:
+    """The next chunk validated in this process (every row's cells at hand)."""
+    rows = next(chunks, None)
+    if rows is None:
+        return None
+    chunk, errors, read, _ = _validate_members(validator, rows)
+    return chunk, errors, read, dict(rows)
 
 
 def _chunks(rows: Iterator[tuple[int, Cells]], size: int) -> Iterator[list[tuple[int, Cells]]]:
@@ -417,7 +632,7 @@ def _chunks(rows: Iterator[tuple[int, Cells]], size: int) -> Iterator[list[tuple
 
 
 def _next_validated(
-    chunks: Iterator[list[tuple[int, Cells]]], validator: MemberRows | UnitRows
+    chunks: Iterator[list[tuple[int, Cells]]], validator: UnitRows
 ) -> tuple[list[tuple[int, Cells]], list[Record], list[RowError], int] | None:
     rows = next(chunks, None)
     if rows is None:
@@ -449,6 +664,52 @@ def _dedupe(
         seen[key] = n
         kept.append(r)
     return kept
+
+
+async def _put(
+    plans: asyncio.Queue[tuple[MemberPlan, int] | None],
+    item: tuple[MemberPlan, int] | None,
+    writer: asyncio.Task[None],
+) -> None:
+    """Queue a plan for the writer; a failed writer's exception is raised here instead."""
+    put = asyncio.ensure_future(plans.put(item))
+    await asyncio.wait({put, writer}, return_when=asyncio.FIRST_COMPLETED)
+    if not put.done():
+        put.cancel()
+    if writer.done() and (writer.cancelled() or writer.exception() is not None):
+        writer.result()  # raises
+        raise asyncio.CancelledError
+
+
+def _count(f: _File, summary: ImportSummary, read: int, outcome: Outcome) -> None:
+    """Add a chunk's figures to the file's and the import's counts."""
+    summary.rows += read
+    f.counts.add(outcome)
+    summary.created += outcome.created
+    summary.updated += outcome.updated
+    summary.unchanged += outcome.unchanged
+
+
+def _record_errors(
+    summary: ImportSummary,
+    label: str,
+    header: Header,
+    cells: Mapping[int, Cells],
+    errors: list[RowError],
+    outcome: Outcome,
+) -> list[int]:
+    """Add a chunk's errors (validation and the register's refusals) to the summary, with
+    the cells of their rows; returns the rows whose cells are not in ``cells``."""
+    errors.extend(_issue_errors(outcome, label, header))
+    summary.errors.extend(errors)
+    missing = []
+    for e in errors:
+        found = cells.get(e.row)
+        if found is None:
+            missing.append(e.row)
+        else:
+            summary.cells.setdefault((label, e.row), found)
+    return missing
 
 
 def _issue_errors(outcome: Outcome, sheet: str, header: Header) -> list[RowError]:

@@ -37,6 +37,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def is_workbook(path: Path) -> bool:
+    """Whether the file is a workbook (xlsx/ods zip or xls OLE), not a text table."""
+    with path.open("rb") as fh:
+        return fh.read(4).startswith((_ZIP, _OLE))
+
+
 def open_sheets(path: Path, display: str | None = None) -> list[RawSheet]:
     """The sheets of a workbook or the one sheet of a CSV file."""
     label = display or path.name

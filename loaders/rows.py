@@ -7,6 +7,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from graph_service.domain.codes import (
@@ -33,12 +34,16 @@ from graph_service.domain.validation import (
     validate_certificate,
     validate_org_code,
     validate_region_code,
+    validate_resident_id,
 )
 from graph_service.errors import BadUserInput
+from graph_service.services.imports import MEMBER_FIELDS
 from loaders.headers import Header
 from loaders.templates import HUBEI_MEMBER, HUBEI_UNION, HUBEI_UNIT
 
 Record = dict[str, object]
+Valid = tuple[str, str, str | None, str | None, tuple[object, ...]]
+"""A valid member row: (certKey, unionId, employerId, employerName, MEMBER_FIELDS values)."""
 _NATIONAL_REGION = "100000"
 
 
@@ -137,6 +142,7 @@ _MEMBER_PARSERS: dict[str, Callable[[object, str], object]] = {
     "status": _code(MembershipStatus),
 }
 _CERT_TYPE = _code(CertificateType)
+_BLANK = object()  # a blank cell, in validate_chunk's parsed columns
 _UNIQUE_PER_ROW = frozenset({"name", "phone"})  # not worth memoising: nearly every value differs
 _MEMO_LIMIT = 50_000
 
@@ -180,6 +186,14 @@ class _Refused:
 
 
 _RETIRED = {"4", "5"}  # 退休, 离休: 保留会籍
+_CHUNK_PARSERS: dict[str, Callable[[object, str], object]] = {
+    **_MEMBER_PARSERS,
+    "certType": _CERT_TYPE,
+    "unionId": _org,
+    "employerId": _org,
+    "employerName": lambda v, f: text_of(v),
+}
+"""Column parsers of ``MemberRows.validate_chunk`` (the certificate is checked on its own)."""
 
 
 class _Base:
@@ -221,6 +235,7 @@ class MemberRows(_Base):
     def __init__(self, header: Header, sheet: str, *, union_id: str | None) -> None:
         super().__init__(header, sheet)
         self.union_id = union_id
+        self.seen: dict[str, int] = {}  # certKey -> first row of the sheet giving it
         must = {"name", "certNumber"} | {k for k in HUBEI_MEMBER if header.has(k)}
         if union_id is None:
             must.add("unionId")
@@ -232,12 +247,37 @@ class MemberRows(_Base):
         ]
         self._cert_type = memoised(_CERT_TYPE)
         self._org = memoised(_org)
+        self._memos: dict[str, dict[object, object] | None] = {}
+        self._refusing: dict[str, bool] = {}
+        self._today = date.today()
 
     def __call__(self, n: int, raw: Sequence[object]) -> tuple[Record | None, list[RowError]]:
         """One row → (record, []) or (None, errors)."""
+        got = self.validate(n, raw)
+        if got is None:
+            return None, []
+        if isinstance(got, list):
+            return None, got
+        cert_key, union_id, employer_id, employer_name, values = got
+        props: dict[str, object] = {
+            k: v for k, v in zip(MEMBER_FIELDS, values, strict=True) if v is not None
+        }
+        props["certKey"] = cert_key
+        return {
+            "srcRow": n,
+            "certKey": cert_key,
+            "props": props,
+            "unionId": union_id,
+            "employerId": employer_id,
+            "employerName": employer_name,
+        }, []
+
+    def validate(self, n: int, raw: Sequence[object]) -> Valid | list[RowError] | None:
+        """One row → (certKey, unionId, employerId, employerName, MEMBER_FIELDS values), its
+        errors, or None for a blank row."""
         cells = self.cells(raw)
         if not cells:
-            return None, []
+            return None
         errors = self.required(n, cells, self.must)
         props: dict[str, Any] = {}
         for key, parse in self._parsers:
@@ -273,18 +313,167 @@ class MemberRows(_Base):
             msg = "会籍状态只能为在册或保留会籍（离会、接转请在系统中办理）"
             errors.append(self.error(n, "status", msg, "STATUS_NOT_IMPORTABLE"))
         if errors or number is None:
-            return None, errors
-        if status is not None:
-            props["status"] = status
-        props["certKey"] = f"{cert_type}:{number}"
-        return {
-            "srcRow": n,
-            "certKey": props["certKey"],
-            "props": props,
-            "unionId": union_id,
-            "employerId": employer_id,
-            "employerName": text_of(cells["employerName"]) if "employerName" in cells else None,
-        }, []
+            return errors
+        props["status"] = status
+        employer_name = text_of(cells["employerName"]) if "employerName" in cells else None
+        values = tuple(props.get(k) for k in MEMBER_FIELDS)
+        return f"{cert_type}:{number}", union_id, employer_id, employer_name, values  # type: ignore[return-value]
+
+    def validate_chunk(
+        self, rows: Sequence[tuple[int, Sequence[object]]]
+    ) -> list[Valid | list[RowError] | None]:
+        """``validate`` of every row, in order, with the same answers, a column at a time.
+
+        A column's values are parsed through a memo (rosters repeat codes, dates and
+        organisation codes on most rows), blanks and refusals are found per column, and the
+        certificates are checked row by row. Any row with a problem (a refused or missing
+        value, a certificate error, a status that cannot be imported) is validated again on
+        its own by ``validate``, so its errors are exactly the ones ``validate`` reports.
+        """
+        size = len(rows)
+        if not size:
+            return []
+        raws = [raw for _, raw in rows]
+        suspect = bytearray(size)  # 1: the row is validated again on its own
+        cols: dict[str, list[object]] = {}
+        for i, key in self._index:
+            try:
+                cols[key] = [raw[i] for raw in raws]
+            except IndexError:
+                cols[key] = [raw[i] if i < len(raw) else None for raw in raws]
+        parsed: dict[str, list[object]] = {}
+        for key, parse in _CHUNK_PARSERS.items():
+            if key in cols and (key != "unionId" or self.union_id is None):
+                parsed[key] = self._column(key, cols[key], parse, suspect)
+        for key in self.must:
+            got = parsed.get(key) or cols.get(key)
+            if got is None:
+                return [self.validate(n, raw) for n, raw in rows]  # a required column is absent
+            if key not in parsed:
+                got = [_BLANK if blank(v) else v for v in got]
+            if _BLANK in got:
+                for j, g in enumerate(got):
+                    if g is _BLANK:
+                        suspect[j] = 1
+        numbers = self._certificates(cols["certNumber"], parsed, suspect)
+        statuses = self._statuses(parsed, suspect)
+        plain = {k: [None if g is _BLANK else g for g in got] for k, got in parsed.items()}
+        plain["status"] = statuses
+        nothing = [None] * size
+        values = list(zip(*(plain.get(k, nothing) for k in MEMBER_FIELDS), strict=True))
+        union_ids = plain.get("unionId") or [self.union_id] * size
+        employer_ids = plain.get("employerId", nothing)
+        employer_names = plain.get("employerName", nothing)
+        out: list[Valid | list[RowError] | None] = []
+        for j, (n, raw) in enumerate(rows):
+            if suspect[j]:
+                out.append(self.validate(n, raw))
+            else:
+                valid = (numbers[j], union_ids[j], employer_ids[j], employer_names[j], values[j])
+                out.append(valid)  # type: ignore[arg-type]
+        return out
+
+    def _column(
+        self,
+        key: str,
+        col: list[object],
+        parse: Callable[[object, str], object],
+        suspect: bytearray,
+    ) -> list[object]:
+        """A column's parsed values: _BLANK for a blank cell, a _Refused for a refused one
+        (its row marked suspect). Text cells' results are remembered per sheet, except for
+        columns whose values differ on nearly every row."""
+        memo = self._memos.get(key)
+        if memo is None and key not in _UNIQUE_PER_ROW:
+            memo = self._memos[key] = {}
+        got: list[object] = list(map(memo.get, col)) if memo is not None else [None] * len(col)
+        refusing = self._refusing.get(key, False)
+        if None in got:
+            for j, g in enumerate(got):
+                if g is not None:
+                    continue
+                v = col[j]
+                if v is None:
+                    got[j] = _BLANK
+                    continue
+                text = v.__class__ is str
+                if text and memo is not None:
+                    known = memo.get(v)
+                    if known is not None:  # a value repeated within this chunk
+                        got[j] = known
+                        continue
+                if (text and (not v or str.isspace(v))) or (not text and blank(v)):  # type: ignore[arg-type]
+                    found: object = _BLANK
+                else:
+                    try:
+                        found = parse(v, key)
+                    except BadUserInput as exc:
+                        found = _Refused(exc.message, exc.reason or "INVALID")
+                        suspect[j] = 1
+                        refusing = True
+                if text and memo is not None:
+                    if len(memo) >= _MEMO_LIMIT:
+                        memo.clear()
+                    memo[v] = found
+                got[j] = found
+        if refusing and memo is not None:
+            self._refusing[key] = True  # refusals are in the memo: look for them on every chunk
+            for j, g in enumerate(got):
+                if g.__class__ is _Refused:
+                    suspect[j] = 1
+        return got
+
+    def _certificates(
+        self, col: list[object], parsed: dict[str, list[object]], suspect: bytearray
+    ) -> list[str | None]:
+        """Certificate keys per row (None where the row is suspect); a resident ID fills a
+        blank gender from its 17th digit, as ``validate`` does."""
+        types = parsed.get("certType")
+        genders = parsed.get("gender")
+        today = self._today
+        out: list[str | None] = []
+        for j, value in enumerate(col):
+            if suspect[j]:
+                out.append(None)
+                continue
+            cert_type = "01" if types is None or types[j] is _BLANK else str(types[j])
+            try:
+                if cert_type != "01":
+                    number = validate_certificate(cert_type, text_of(value), field="certNumber")
+                elif value.__class__ is float:
+                    raise BadUserInput("ID_AS_NUMBER")
+                else:
+                    g = None if genders is None else genders[j]
+                    number = validate_resident_id(
+                        text_of(value),
+                        field="certNumber",
+                        gender=str(g) if g in ("1", "2") else None,
+                        today=today,
+                    )
+                    if genders is None or g is _BLANK:
+                        if genders is None:
+                            genders = parsed["gender"] = [_BLANK] * len(col)
+                        genders[j] = "1" if int(number[16]) % 2 else "2"
+            except BadUserInput:
+                suspect[j] = 1
+                out.append(None)
+                continue
+            out.append(f"{cert_type}:{number}")
+        return out
+
+    def _statuses(self, parsed: dict[str, list[object]], suspect: bytearray) -> list[object]:
+        """Each row's membership status as ``validate`` derives it (RETAINED for 退休/离休)."""
+        given = parsed.get("status")
+        employment = parsed.get("employmentStatus")
+        out: list[object] = []
+        for j in range(len(suspect)):
+            status = None if given is None or given[j] is _BLANK else given[j]
+            if status is None and employment is not None and employment[j] in _RETIRED:
+                status = "RETAINED"
+            if status not in (None, "ACTIVE", "RETAINED"):
+                suspect[j] = 1
+            out.append(status)
+        return out
 
     def _certificate(
         self, n: int, cert_type: str, value: object, props: dict[str, Any], errors: list[RowError]

@@ -23,21 +23,48 @@ class ImportRepository:
         rows = await self._store.read(q("import/get_members_by_cert_rows"), {"keys": keys})
         return {str(r["certKey"]): r for r in rows}
 
-    async def member_fingerprints(
-        self, cert_keys: Sequence[str], props: Sequence[str], *, sep: str, absent: str
-    ) -> dict[str, Row]:
-        """Existing members by certificate key: current union and employer, and the
-        fingerprint of ``props`` (see ``import/get_member_fingerprints``)."""
-        if not cert_keys:
-            return {}
+    async def member_chunk_context(
+        self,
+        union_ids: Sequence[str],
+        employer_ids: Sequence[str],
+        named_union_ids: Sequence[str],
+        cert_keys: Sequence[str],
+        props: Sequence[str],
+        *,
+        sep: str,
+        absent: str,
+    ) -> tuple[dict[str, Row], dict[str, str | None], list[Row], dict[str, Row]]:
+        """One read for a roster chunk (``import/get_member_chunk_context``): (unions by id
+        with their ``props`` level/status/name, employers by id -> covering union, the
+        (unionId, id, name) employers of ``named_union_ids``, members by certificate key with
+        unionId, employerId and the fingerprint ``fp`` of ``props``)."""
         params = {
+            "unions": list(dict.fromkeys(union_ids)),
+            "employers": [[i] for i in dict.fromkeys(employer_ids)],
+            "named": list(dict.fromkeys(named_union_ids)),
             "keys": [[k] for k in dict.fromkeys(cert_keys)],
             "props": list(props),
             "sep": sep,
             "absent": absent,
         }
-        rows = await self._store.read(q("import/get_member_fingerprints"), params)
-        return {str(r["certKey"]): r for r in rows}
+        unions: dict[str, Row] = {}
+        employers: dict[str, str | None] = {}
+        named: list[Row] = []
+        members: dict[str, Row] = {}
+        for r in await self._store.read(q("import/get_member_chunk_context"), params):
+            kind, key = r["kind"], str(r["key"])
+            if kind == "member":
+                members[key] = {"unionId": r["a"], "employerId": r["b"], "fp": r["c"]}
+            elif kind == "union":
+                unions[key] = {
+                    "id": key,
+                    "props": {"level": r["a"], "status": r["b"], "name": r["c"]},
+                }
+            elif kind == "employer":
+                employers[key] = None if r["a"] is None else str(r["a"])
+            else:
+                named.append({"unionId": key, "id": r["a"], "name": r["b"]})
+        return unions, employers, named, members
 
     async def unions_by_id(self, ids: Sequence[str]) -> dict[str, Row]:
         """Existing unions by id, with properties and current parent."""
@@ -56,21 +83,6 @@ class ImportRepository:
             return {}
         rows = await self._store.read(q("import/get_employers_by_ids"), {"ids": list(set(ids))})
         return {str(r["id"]): r for r in rows}
-
-    async def employer_unions(self, ids: Sequence[str]) -> dict[str, str | None]:
-        """Existing employers by id -> the union currently covering them (None: uncovered)."""
-        if not ids:
-            return {}
-        wanted = [[i] for i in dict.fromkeys(ids)]
-        rows = await self._store.read(q("import/get_employer_unions"), {"ids": wanted})
-        return {str(r["id"]): (None if r["unionId"] is None else str(r["unionId"])) for r in rows}
-
-    async def employer_names(self, union_ids: Sequence[str]) -> list[Row]:
-        """(unionId, id, name) of the employers the unions cover."""
-        if not union_ids:
-            return []
-        params = {"ids": list(set(union_ids))}
-        return await self._store.read(q("import/list_union_employer_names"), params)
 
     async def local_federations(self) -> list[Row]:
         """Every 地方总工会 of province, city or county level with its region code."""

@@ -7,7 +7,9 @@ against the graph: unknown unions or employers, a certificate already active in 
 created, updated (only what changed) or counted unchanged, so the same file twice writes nothing
 the second time and a rerun after a crash completes without duplicates.
 
-Member row: ``{srcRow, certKey, props, unionId, employerId?, employerName?}``.
+Member row: ``{srcRow, certKey, props, unionId, employerId?, employerName?}``, or a whole
+chunk of them in columns (``MemberChunk``, what ``loaders`` sends: checked per (union, employer)
+group, written grouped).
 Unit row: ``{srcRow, union: {id?, name, parentId?, props} | None, employer: {id, props} | None}``.
 """
 
@@ -17,9 +19,10 @@ import hashlib
 import os
 import secrets
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import overload
 
 from graph_service import metrics
 from graph_service.domain.levels import can_hang_under, can_hold_members
@@ -79,8 +82,18 @@ class Outcome:
 _ABSENT, _NEVER, _SEP = "\u0001", "\u0002", "\u001f"
 
 
+def _given_names(rows: Sequence[Sequence[object]]) -> list[str]:
+    """The property names a fingerprint compares: those any row gives, and certKey (``rows``
+    as ``MemberChunk.rows``)."""
+    if not rows:
+        return ["certKey"]
+    columns = list(zip(*rows, strict=True))[_FIELDS_FROM:]
+    given = [k for k, col in zip(MEMBER_FIELDS, columns, strict=True) if col.count(None) < len(col)]
+    return sorted([*given, "certKey"])
+
+
 def fingerprint(props: Mapping[str, object], names: Sequence[str]) -> str:
-    """The text ``import/get_member_fingerprints`` builds from stored properties, built from
+    """The text ``import/get_member_chunk_context`` builds from stored properties, built from
     a row's new values. A name the row lacks, a value of another type, or text holding the
     separators gives a character the query never produces: such a row is compared in full."""
     parts = []
@@ -165,9 +178,7 @@ class MemberPlan:
     params: dict[str, object] | None
 
 
-CREATED_COLUMNS = (
-    "id",
-    "certKey",
+MEMBER_FIELDS = (
     "name",
     "gender",
     "phone",
@@ -179,14 +190,212 @@ CREATED_COLUMNS = (
     "status",
     "unionPost",
     "unionPostType",
-    "unionId",
-    "employerId",
-    "since",
-    "srcRow",
     "employmentStatus",
     "nationality",
 )
-"""Positions of a new member's row in ``import/write_members`` ($created)."""
+"""Member properties a roster row may give, in the order they follow srcRow in a created row."""
+
+CREATED_COLUMNS = ("id", "certKey", "srcRow", *MEMBER_FIELDS)
+"""Positions of a new member's row in ``import/write_members`` ($created); a property the row
+does not give is null (the statement defaults newFormWorker, status and the edges' since)."""
+
+_FIELDS_FROM = 3  # MEMBER_FIELDS start at this position of a created row
+_FIELD_AT = {k: i + _FIELDS_FROM for i, k in enumerate(MEMBER_FIELDS)}
+_GENDER, _HOUSEHOLD = _FIELD_AT["gender"], _FIELD_AT["householdType"]
+_NEW_FORM, _STATUS = _FIELD_AT["newFormWorker"], _FIELD_AT["status"]
+MemberTally = Counter[tuple[str, object, object, bool]]
+"""Counted new members by (union, gender, householdType, newFormWorker)."""
+
+
+class _IdBlock:
+    """Random hex drawn from the OS in blocks, by the process that drew it."""
+
+    text = ""
+    at = 0
+    pid = 0
+
+
+def new_member_id() -> str:
+    """A fresh internal member id (16 random hex digits; a block is never shared with a
+    forked process)."""
+    b = _IdBlock
+    if b.at >= len(b.text) or b.pid != os.getpid():
+        b.text, b.at, b.pid = os.urandom(8 * 4096).hex(), 0, os.getpid()
+    b.at += 16
+    return b.text[b.at - 16 : b.at]
+
+
+class MemberChunk(Sequence[Mapping[str, object]]):
+    """Validated member rows in columns: what ``loaders`` hand over for one chunk.
+
+    Columns pickle several times faster than one dict per row (a worker process builds them)
+    and let the plan work per (union, employer) group instead of per row. Each item reads as
+    the member row mapping (``{srcRow, certKey, props, unionId, employerId, employerName}``),
+    so code written for row mappings keeps working. ``rows[i]`` is the row as the write
+    statement creates it (``CREATED_COLUMNS``: a fresh id, certKey, srcRow, then the
+    ``MEMBER_FIELDS``, None where the row gives nothing, never a given value), built once by
+    whoever builds the chunk; ``tally`` caches ``members_tally()`` (a worker counts it).
+    """
+
+    __slots__ = (
+        "cert_keys",
+        "employer_ids",
+        "employer_names",
+        "rows",
+        "src_rows",
+        "tally",
+        "union_ids",
+    )
+
+    def __init__(
+        self,
+        src_rows: list[int],
+        cert_keys: list[str],
+        union_ids: list[str],
+        employer_ids: list[str | None],
+        employer_names: list[str | None],
+        rows: list[list[object]],
+    ) -> None:
+        self.src_rows = src_rows
+        self.cert_keys = cert_keys
+        self.union_ids = union_ids
+        self.employer_ids = employer_ids
+        self.employer_names = employer_names
+        self.rows = rows
+        self.tally: MemberTally | None = None
+
+    @classmethod
+    def empty(cls) -> MemberChunk:
+        """A chunk without rows (to be filled with ``append``)."""
+        return cls([], [], [], [], [], [])
+
+    def append(
+        self,
+        src_row: int,
+        cert_key: str,
+        union_id: str,
+        employer_id: str | None,
+        employer_name: str | None,
+        values: Sequence[object],
+    ) -> None:
+        """Add one row (``values``: its ``MEMBER_FIELDS``)."""
+        self.src_rows.append(src_row)
+        self.cert_keys.append(cert_key)
+        self.union_ids.append(union_id)
+        self.employer_ids.append(employer_id)
+        self.employer_names.append(employer_name)
+        self.rows.append([new_member_id(), cert_key, src_row, *values])
+        self.tally = None
+
+    def members_tally(self) -> MemberTally:
+        """The rollup tally of the rows were they all created (cached in ``tally``)."""
+        if self.tally is None:
+            self.tally = Counter(
+                (uid, r[_GENDER], r[_HOUSEHOLD], bool(r[_NEW_FORM]))
+                for uid, r in zip(self.union_ids, self.rows, strict=True)
+                if r[_STATUS] != "LEFT"
+            )
+        return self.tally
+
+    def tally_key(self, i: int) -> tuple[str, object, object, bool] | None:
+        """Row ``i``'s key in ``members_tally`` (None: not counted)."""
+        r = self.rows[i]
+        if r[_STATUS] == "LEFT":
+            return None
+        return (self.union_ids[i], r[_GENDER], r[_HOUSEHOLD], bool(r[_NEW_FORM]))
+
+    @classmethod
+    def of(cls, rows: Sequence[Mapping[str, object]]) -> MemberChunk:
+        """The rows as a chunk: itself, the chunk its row views come from, or built from dicts."""
+        if isinstance(rows, MemberChunk):
+            return rows
+        first = rows[0] if rows else None
+        if isinstance(first, _MemberView):
+            source = first.chunk
+            if all(isinstance(r, _MemberView) and r.chunk is source for r in rows):
+                return source.take([r.index for r in rows])  # type: ignore[attr-defined]
+        out = cls.empty()
+        for r in rows:
+            props: Mapping[str, object] = r["props"]  # type: ignore[assignment]
+            eid, ename = r.get("employerId"), r.get("employerName")
+            out.append(
+                int(r["srcRow"]),  # type: ignore[call-overload]
+                str(r["certKey"]),
+                str(r["unionId"]),
+                None if eid is None else str(eid),
+                None if ename is None else str(ename),
+                [props.get(k) for k in MEMBER_FIELDS],
+            )
+        return out
+
+    def take(self, indices: Sequence[int]) -> MemberChunk:
+        """The rows at ``indices``, in that order."""
+        return MemberChunk(
+            [self.src_rows[i] for i in indices],
+            [self.cert_keys[i] for i in indices],
+            [self.union_ids[i] for i in indices],
+            [self.employer_ids[i] for i in indices],
+            [self.employer_names[i] for i in indices],
+            [self.rows[i] for i in indices],
+        )
+
+    def props(self, i: int) -> dict[str, object]:
+        """Row ``i``'s properties as the row mapping's ``props`` (given values and certKey)."""
+        fields = self.rows[i][_FIELDS_FROM:]
+        out = {k: v for k, v in zip(MEMBER_FIELDS, fields, strict=True) if v is not None}
+        out["certKey"] = self.cert_keys[i]
+        return out
+
+    def __len__(self) -> int:
+        return len(self.src_rows)
+
+    @overload
+    def __getitem__(self, i: int) -> Mapping[str, object]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Mapping[str, object]]: ...
+
+    def __getitem__(self, i: int | slice) -> Mapping[str, object] | list[Mapping[str, object]]:
+        if isinstance(i, slice):
+            return [_MemberView(self, j) for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return _MemberView(self, i)
+
+
+class _MemberView(Mapping[str, object]):
+    """Row ``index`` of a chunk read as a member row mapping."""
+
+    __slots__ = ("chunk", "index")
+    _KEYS = ("srcRow", "certKey", "props", "unionId", "employerId", "employerName")
+
+    def __init__(self, chunk: MemberChunk, index: int) -> None:
+        self.chunk = chunk
+        self.index = index
+
+    def __getitem__(self, key: str) -> object:
+        c, i = self.chunk, self.index
+        if key == "srcRow":
+            return c.src_rows[i]
+        if key == "certKey":
+            return c.cert_keys[i]
+        if key == "unionId":
+            return c.union_ids[i]
+        if key == "employerId":
+            return c.employer_ids[i]
+        if key == "employerName":
+            return c.employer_names[i]
+        if key == "props":
+            return c.props(i)
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
 
 
 class _Deltas:
@@ -196,11 +405,10 @@ class _Deltas:
         self._by_union: dict[str, Counter[str]] = {}
         self._members: Counter[tuple[str, object, object, bool]] = Counter()
 
-    def add_member(
-        self, union_id: str, gender: object, household: object, new_form: object
-    ) -> None:
-        """One counted (not LEFT) new member: tallied as a tuple, expanded once in params()."""
-        self._members[(union_id, gender, household, bool(new_form))] += 1
+    def add_members(self, counts: MemberTally) -> None:
+        """Counted (not LEFT) new members by (union, gender, household, newForm), expanded
+        once in params(); a count may be negative or zero."""
+        self._members.update(counts)
 
     def add(self, union_id: str | None, tally: Counter[str], sign: int = 1) -> None:
         if union_id is None or not tally:
@@ -294,66 +502,75 @@ class ImportService:
     ) -> MemberPlan:
         """Classify a chunk against the register (reads only): what its one write will do.
 
-        Rows whose certificate the look-up did not find become positional CREATE rows (the
-        fast path); existing members are compared and only what changed is written.
+        Unions and employers are checked once per (union, employer) group of the chunk, not
+        per row. Rows whose certificate the look-up did not find become positional CREATE
+        rows, grouped so the write looks each union and employer up once; existing members
+        are compared and only what changed is written.
         """
         out = Outcome()
-        unions = await self._repo.unions_by_id(list({str(r["unionId"]) for r in rows}))
-        rows = self._member_unions_ok(rows, unions, out)
-        rows = await self._resolve_employers(rows, out)
-        found, same = await self._unchanged_members(rows)
-        existing = await self._repo.members_by_cert([k for k in found if k not in same])
+        chunk = MemberChunk.of(rows)
+        groups: dict[tuple[str, str | None, str | None], list[int]] = {}
+        keyed = zip(chunk.union_ids, chunk.employer_ids, chunk.employer_names, strict=True)
+        for i, key in enumerate(keyed):
+            members = groups.get(key)
+            if members is None:
+                groups[key] = [i]
+            else:
+                members.append(i)
+        # every look-up in one read (for every row; rows refused by the union or employer
+        # checks just leave their answers unused): while a write runs, each read waits for
+        # the graph's lock, and four reads per chunk left the writer idle. (Not four reads at
+        # once: concurrent reads crashed the embedded FalkorDB during a 1M-row import.)
+        names = _given_names(chunk.rows)
+        unions, by_id, covered, quick = await self._repo.member_chunk_context(
+            chunk.union_ids,
+            [str(k[1]) for k in groups if k[1]],
+            [k[0] for k in groups if not k[1]],
+            chunk.cert_keys,
+            names,
+            sep=_SEP,
+            absent=_ABSENT,
+        )
+        resolved = self._resolve_groups(chunk, groups, unions, by_id, covered, out)
+        kept = [i for members in resolved.values() for i in members]
+        employer_of = {i: eid for (_, eid), members in resolved.items() for i in members}
+        found, same = self._unchanged_members(chunk, kept, employer_of, quick, names)
+        existing = await self._repo.members_by_cert(
+            [chunk.cert_keys[i] for i in kept if chunk.cert_keys[i] in found and i not in same]
+        )
         created: list[list[object]] = []
-        updated: list[dict[str, object]] = []
-        moved: list[list[object]] = []
+        group_rows: list[list[object]] = []
+        counted = chunk.members_tally().copy()  # minus the rows not created, below
+        keys, made, src_rows = chunk.cert_keys, chunk.rows, chunk.src_rows
+        for (uid, eid), members in resolved.items():
+            fresh = [i for i in members if keys[i] not in found] if found else members
+            if fresh:
+                group_rows.append([uid, eid, len(created), len(created) + len(fresh)])
+                created.extend([made[i] for i in fresh])
+        if len(created) < len(chunk):
+            ids = {id(r) for r in created}
+            for i, r in enumerate(made):
+                if id(r) not in ids and (tally := chunk.tally_key(i)) is not None:
+                    counted[tally] -= 1
         deltas = _Deltas()
-        today = date.today().isoformat()
-        fresh = [r for r in rows if str(r["certKey"]) not in found]
-        ids = os.urandom(8 * len(fresh)).hex()
-        for i, row in enumerate(fresh):
-            props: Mapping[str, object] = row["props"]  # type: ignore[assignment]
-            uid = str(row["unionId"])
-            status = props.get("status") or "ACTIVE"
-            created.append(
-                [
-                    ids[16 * i : 16 * i + 16],
-                    row["certKey"],
-                    props.get("name"),
-                    props.get("gender"),
-                    props.get("phone"),
-                    props.get("householdType"),
-                    props.get("political"),
-                    props.get("education"),
-                    bool(props.get("newFormWorker", False)),
-                    props.get("joinedOn"),
-                    status,
-                    props.get("unionPost"),
-                    props.get("unionPostType"),
-                    uid,
-                    row.get("employerId"),
-                    props.get("joinedOn") or today,
-                    row["srcRow"],
-                    props.get("employmentStatus"),
-                    props.get("nationality"),
-                ]
-            )
-            if status != "LEFT":
-                deltas.add_member(
-                    uid, props.get("gender"), props.get("householdType"), props.get("newFormWorker")
-                )
+        deltas.add_members(counted)
         out.created += len(created)
         out.unchanged += len(same)
-        for row in rows:
-            old = existing.get(str(row["certKey"]))
+        updated: list[dict[str, object]] = []
+        moved: list[list[object]] = []
+        today = date.today().isoformat()
+        for i in kept:
+            old = existing.get(keys[i])
             if old is None:
                 continue
+            row = chunk[i]
             issue = self._member_conflict(row, old)
             if issue is not None:
                 out.issues.append(issue)
                 continue
-            uid, eid = str(row["unionId"]), row.get("employerId")
-            src = {"srcBatch": batch.id, "srcRow": row["srcRow"]}
-            new_props = dict(row["props"])  # type: ignore[call-overload]
+            uid, eid = chunk.union_ids[i], employer_of[i]
+            src = {"srcBatch": batch.id, "srcRow": src_rows[i]}
+            new_props = chunk.props(i)
             old_props: dict[str, object] = old["props"]  # type: ignore[assignment]
             if old_props.get("status") == "TRANSFERRING":
                 new_props.pop("status", None)  # a transfer under way keeps its state
@@ -363,113 +580,119 @@ class ImportService:
                 out.unchanged += 1
                 continue
             if diff:
-                updated.append({"certKey": row["certKey"], "props": diff | src})
+                updated.append({"certKey": keys[i], "props": diff | src})
                 deltas.add(uid, _member_tally(old_props), -1)
                 deltas.add(uid, _member_tally(old_props | diff))
             if employer_moved:
-                moved.append([row["certKey"], eid, today, row["srcRow"]])
+                moved.append([keys[i], eid, today, src_rows[i]])
             out.updated += 1
         params: dict[str, object] | None = None
         if created or updated or moved:
             params = {
+                "groups": group_rows,
                 "created": created,
                 "updated": updated,
                 "moved": moved,
                 "deltas": deltas.params(),
                 "batchId": batch.id,
+                "today": today,
             }
         return MemberPlan(out, params)
 
-    async def _unchanged_members(
-        self, rows: Sequence[Mapping[str, object]]
-    ) -> tuple[set[str], set[str]]:
-        """(certificates already registered, those whose row changes nothing).
+    @staticmethod
+    def _unchanged_members(
+        chunk: MemberChunk,
+        kept: Sequence[int],
+        employer_of: Mapping[int, str | None],
+        quick: Mapping[str, Row],
+        names: Sequence[str],
+    ) -> tuple[set[str], set[int]]:
+        """(certificates of ``kept`` rows already registered, rows that change nothing).
 
         A row changes nothing when the member is current in the row's union, employed by the
         row's employer and every property the row gives has the same text: decided from one
-        fingerprint string per member, so an idempotent rerun never parses property maps.
-        Anything else takes the full look-up (``members_by_cert``) and the exact comparison.
+        fingerprint string per member (``quick``: ``import/get_member_chunk_context`` of
+        ``names``), so an idempotent rerun never parses property maps. Anything else takes the
+        full look-up (``members_by_cert``) and the exact comparison.
         """
-        names = sorted({k for r in rows for k in r["props"] if k not in _SRC})  # type: ignore[attr-defined]
-        keys = [str(r["certKey"]) for r in rows]
-        quick = await self._repo.member_fingerprints(keys, names, sep=_SEP, absent=_ABSENT)
-        same = set()
-        for row in rows:
-            key = str(row["certKey"])
+        found: set[str] = set()
+        same: set[int] = set()
+        if not quick:
+            return found, same
+        for i in kept:
+            key = chunk.cert_keys[i]
             old = quick.get(key)
+            if old is None:
+                continue
+            found.add(key)
             if (
-                old is not None
-                and old["unionId"] == row["unionId"]
-                and old["employerId"] == (row.get("employerId") or None)
-                and old["fp"] == fingerprint(row["props"], names)  # type: ignore[arg-type]
+                old["unionId"] == chunk.union_ids[i]
+                and old["employerId"] == (employer_of[i] or None)
+                and old["fp"] == fingerprint(chunk.props(i), names)
             ):
-                same.add(key)
-        return set(quick), same
+                same.add(i)
+        return found, same
 
     async def write_member_plan(self, plan: MemberPlan) -> None:
         """Run a planned chunk's one write statement (nothing when the chunk changes nothing)."""
         if plan.params is not None:
             await self._repo.write_members(plan.params)
 
-    @staticmethod
-    def _member_unions_ok(
-        rows: Sequence[Mapping[str, object]], unions: Mapping[str, Row], out: Outcome
-    ) -> list[Mapping[str, object]]:
-        kept = []
-        for row in rows:
-            union = unions.get(str(row["unionId"]))
-            n = int(row["srcRow"])  # type: ignore[call-overload]
-            if union is None:
-                out.issues.append(RowIssue(n, "unionId", "UNION_NOT_FOUND", "所属工会不存在"))
-                continue
-            props: dict[str, object] = union["props"]  # type: ignore[assignment]
-            if props.get("status") == "DISSOLVED":
-                msg = f"所属工会「{props.get('name')}」已撤销"
-                out.issues.append(RowIssue(n, "unionId", "UNION_DISSOLVED", msg))
-                continue
-            if not can_hold_members(str(props.get("level"))):
-                msg = f"「{props.get('name')}」不是基层工会或工会联合会，不能直接登记会员"
-                out.issues.append(RowIssue(n, "unionId", "UNION_LEVEL", msg))
-                continue
-            kept.append(row)
-        return kept
-
-    async def _resolve_employers(
-        self, rows: Sequence[Mapping[str, object]], out: Outcome
-    ) -> list[Mapping[str, object]]:
-        """Fill ``employerId`` from an id (must be covered by the union) or a 所属单位 name."""
-        by_id = await self._repo.employer_unions(
-            [str(r["employerId"]) for r in rows if r.get("employerId")]
-        )
+    def _resolve_groups(
+        self,
+        chunk: MemberChunk,
+        groups: Mapping[tuple[str, str | None, str | None], list[int]],
+        unions: Mapping[str, Row],
+        by_id: Mapping[str, str | None],
+        covered_rows: Sequence[Row],
+        out: Outcome,
+    ) -> dict[tuple[str, str | None], list[int]]:
+        """Rows by (union, employer id) after the union and employer checks, done once per
+        group; refused rows become issues. ``employerId`` comes from an id (it must be covered
+        by the union), a 所属单位 name among the union's employers, or the union's only one."""
+        union_issue = {uid: self._union_issue(unions.get(uid)) for uid in {k[0] for k in groups}}
         names: dict[str, dict[str, str]] = {}
-        need_names = {str(r["unionId"]) for r in rows if not r.get("employerId")}
-        for r in await self._repo.employer_names(list(need_names)):
+        for r in covered_rows:
             names.setdefault(str(r["unionId"]), {})[str(r["name"])] = str(r["id"])
-        kept: list[Mapping[str, object]] = []
-        for row in rows:
-            n, uid = int(row["srcRow"]), str(row["unionId"])  # type: ignore[call-overload]
-            eid, ename = row.get("employerId"), row.get("employerName")
-            covered = names.get(uid, {})
-            if eid:
-                if str(eid) not in by_id:
-                    out.issues.append(RowIssue(n, "employerId", "EMPLOYER_NOT_FOUND", "单位不存在"))
-                    continue
-                if by_id[str(eid)] != uid:
-                    msg = "该单位不在所属工会的覆盖范围内"
-                    out.issues.append(RowIssue(n, "employerId", "EMPLOYER_NOT_COVERED", msg))
-                    continue
-            elif ename:
-                eid = covered.get(str(ename))
-                if eid is None:
-                    msg = f"所属单位「{ename}」不是该工会覆盖的单位，请先导入单位信息（附件1）"
-                    out.issues.append(RowIssue(n, "employerName", "EMPLOYER_NOT_FOUND", msg))
-                    continue
-            elif len(covered) == 1:
-                eid = next(iter(covered.values()))
-            if eid != row.get("employerId"):
-                row = {**row, "employerId": eid or None}
-            kept.append(row)
-        return kept
+        resolved: dict[tuple[str, str | None], list[int]] = {}
+        for (uid, eid, ename), members in groups.items():
+            issue = union_issue[uid]
+            if issue is None:
+                covered = names.get(uid, {})
+                if eid:
+                    if eid not in by_id:
+                        issue = ("employerId", "EMPLOYER_NOT_FOUND", "单位不存在")
+                    elif by_id[eid] != uid:
+                        msg = "该单位不在所属工会的覆盖范围内"
+                        issue = ("employerId", "EMPLOYER_NOT_COVERED", msg)
+                elif ename:
+                    eid = covered.get(ename)
+                    if eid is None:
+                        msg = f"所属单位「{ename}」不是该工会覆盖的单位，请先导入单位信息（附件1）"
+                        issue = ("employerName", "EMPLOYER_NOT_FOUND", msg)
+                elif len(covered) == 1:
+                    eid = next(iter(covered.values()))
+            if issue is not None:
+                field_, code, message = issue
+                out.issues.extend(
+                    RowIssue(chunk.src_rows[i], field_, code, message) for i in members
+                )
+                continue
+            resolved.setdefault((uid, eid or None), []).extend(members)
+        return resolved
+
+    @staticmethod
+    def _union_issue(union: Row | None) -> tuple[str, str, str] | None:
+        """Why a roster row cannot name this union (None: it can hold members)."""
+        if union is None:
+            return ("unionId", "UNION_NOT_FOUND", "所属工会不存在")
+        props: dict[str, object] = union["props"]  # type: ignore[assignment]
+        if props.get("status") == "DISSOLVED":
+            return ("unionId", "UNION_DISSOLVED", f"所属工会「{props.get('name')}」已撤销")
+        if not can_hold_members(str(props.get("level"))):
+            msg = f"「{props.get('name')}」不是基层工会或工会联合会，不能直接登记会员"
+            return ("unionId", "UNION_LEVEL", msg)
+        return None
 
     @staticmethod
     def _member_conflict(row: Mapping[str, object], old: Row) -> RowIssue | None:

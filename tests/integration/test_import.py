@@ -401,3 +401,37 @@ def _q(name: str) -> object:
     from graph_service.queries import q
 
     return q(name)
+
+
+async def test_files_read_by_the_worker_process(
+    services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large files take the worker process (workbooks are even located there); forced here
+    for small ones: the same answers, and the report has the cells of rows the register
+    refuses although the worker sends only the invalid rows' cells."""
+    import loaders.importer
+
+    monkeypatch.setattr(loaders.importer, "_PROCESS_FROM_BYTES", 0)
+    await _county(services, tmp_path)  # 附件1 located in the worker, its units read here
+    people = _people()
+    stranger = (4, "王八", "男", resident_id("330522", "19850312", 71), "中国", "本科")
+    stranger += ("13905721008", "城镇", "没有这家单位", "在岗", "无")
+    broken = (5, "周四", "男", people[0][3][:17] + "0", "中国", "本科", "13905721004")  # type: ignore[index]
+    broken += ("城镇", "", "在岗", "无")
+    roster = _roster(tmp_path, [*people, stranger, broken])
+    summary = await _import(services, roster)
+    assert (summary.rows, summary.created, summary.rejected) == (5, 3, 2)
+    assert {(e.row, e.code) for e in summary.errors} == {
+        (9, "EMPLOYER_NOT_FOUND"),
+        (10, "ID_CHECKSUM"),
+    }
+    assert summary.cells[("r.xlsx/花名册", 9)][1:3] == ["王八", "男"]
+    assert summary.cells[("r.xlsx/花名册", 10)][1] == "周四"
+    assert await services.stats.verify() == []
+    again = await _import(services, roster)
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 2)
+    header = ("序号", "身份证号码", "性别")  # no 姓名
+    missing = write_roster(tmp_path / "m.xlsx", None, [(1, "x")], header=header)
+    with pytest.raises(BadUserInput) as exc:
+        await _import(services, missing, union_id=COUNTY)
+    assert exc.value.reason == "MISSING_COLUMNS" and exc.value.details["sheet"] == "花名册"

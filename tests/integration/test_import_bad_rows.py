@@ -1,6 +1,7 @@
 """The issue's bad-input case: a 100,000-row member file with 5% bad rows of several kinds.
 
-Every bad row is reported with its row number and code, every good row is imported, the
+Every bad row is reported with its row number and code (and its cells in the report, also for
+rows the register refuses: the worker process keeps them), every good row is imported, the
 summary adds up and the rollups still verify.
 """
 
@@ -14,12 +15,20 @@ from python_calamine import CalamineWorkbook
 
 from graph_service.services.registry import Services
 from loaders.report import write_report
-from loaders.samples import CANONICAL_MEMBER_HEADER, resident_id, write_csv
+from loaders.samples import CANONICAL_MEMBER_HEADER, credit_code, resident_id, write_csv
 from tests.integration.test_import import COUNTY, E1, _county, _import
 
 ROWS = 100_000
 BAD_EVERY = 20  # 5% of the rows are bad
-KINDS = ("ID_CHECKSUM", "MOBILE_FORMAT", "UNKNOWN_CODE", "DUPLICATE_IN_FILE", "REQUIRED")
+KINDS = (
+    "ID_CHECKSUM",
+    "MOBILE_FORMAT",
+    "UNKNOWN_CODE",
+    "DUPLICATE_IN_FILE",
+    "REQUIRED",
+    "UNION_NOT_FOUND",
+)
+UNKNOWN_UNION = credit_code("81", "330522", 424242)
 FIRST_ROW = 2  # the header is row 1
 
 
@@ -62,6 +71,8 @@ def _file(tmp: Path, union_id: str) -> tuple[Path, dict[int, str]]:
                 row[9] = "小学毕业"
             elif kind == "DUPLICATE_IN_FILE":
                 row[3], row[5] = rows[i - 1][3], rows[i - 1][5]  # the row before is good
+            elif kind == "UNION_NOT_FOUND":  # valid, refused by the register
+                row[0] = UNKNOWN_UNION
             else:
                 row[2] = ""
             bad[i + FIRST_ROW] = kind
@@ -107,3 +118,7 @@ async def test_bad_rows_are_reported_and_good_rows_imported(
     book = CalamineWorkbook.from_path(str(write_report(summary, tmp_path / "report.xlsx")))
     lines = book.get_sheet_by_name("错误明细").to_python()[1:]
     assert set(bad.items()) <= {(int(float(str(line[1]))), str(line[3])) for line in lines}
+    # every reported row carries its cells as the file has them (the union code comes first)
+    cells = {int(float(str(line[1]))): line[6:] for line in lines}
+    assert all(cells[n] and cells[n][1] == E1 for n in bad)
+    assert all(cells[n][0] == UNKNOWN_UNION for n, kind in bad.items() if kind == "UNION_NOT_FOUND")
