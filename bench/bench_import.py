@@ -225,7 +225,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--format", nargs="+", default=["xlsx", "csv"])
     parser.add_argument("--bad", type=float, default=0.0)
-    parser.add_argument("--fsync", choices=("always", "everysec"), default="everysec")
+    parser.add_argument("--fsync", choices=("always", "everysec"), default="always")
     args = parser.parse_args()
     results = []
     for fmt in args.format:

@@ -40,9 +40,9 @@ MEMBER_COLUMNS = (
 )  # fmt: skip
 """Positions of a member row (compact rows encode fast); ``bulk/create_members`` takes them
 grouped by the last two columns, ``bulk/create_members_partial`` whole."""
-_IN_FLIGHT = 2
-"""Member writes sent ahead: the engine starts the next batch while the last one's reply
-travels back, and the service never leaves it idle."""
+_IN_FLIGHT = 1
+"""Member writes sent at a time. The generator process encodes the batches, so the next one is
+ready when a write returns; two in flight measured no faster on 2 cores (64 vs 67 s at 1M)."""
 
 Progress = Callable[[str, int, int], None]
 
