@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from api.dataloaders import SharedDataLoader
 from graph_service.domain.accounts import Principal
 from graph_service.domain.models import Employer, Union
 from graph_service.services.registry import Services
@@ -53,5 +54,5 @@ class Context(BaseContext):
             found = await tree.get_employers(ids)
             return [found.get(i) for i in ids]
 
-        self.unions = DataLoader(load_fn=load_unions)
-        self.employers = DataLoader(load_fn=load_employers)
+        self.unions = SharedDataLoader(load_fn=load_unions)
+        self.employers = SharedDataLoader(load_fn=load_employers)

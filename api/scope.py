@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from strawberry.dataloader import DataLoader
 
+from api.dataloaders import SharedDataLoader
 from graph_service.domain.accounts import Principal
 from graph_service.domain.codes import MembershipStatus
 from graph_service.domain.models import Employer, Member, Union
@@ -60,9 +61,9 @@ class Scope:
         self.root = principal.scope_union_id
         self._services = services
         self._unions: DataLoader[str, Union | None] = unions
-        self._within: DataLoader[str, bool] = DataLoader(load_fn=self._load_within)
-        self._targets: DataLoader[str, list[str]] = DataLoader(load_fn=self._load_targets)
-        self._owners: DataLoader[str, str | None] = DataLoader(load_fn=self._load_owners)
+        self._within: DataLoader[str, bool] = SharedDataLoader(load_fn=self._load_within)
+        self._targets: DataLoader[str, list[str]] = SharedDataLoader(load_fn=self._load_targets)
+        self._owners: DataLoader[str, str | None] = SharedDataLoader(load_fn=self._load_owners)
         self._root_level: str | None = None
 
     # ------------------------------------------------------------------ loaders
@@ -234,7 +235,7 @@ def scope_for(principal: Principal, services: Services) -> Scope:
         found = await tree.get_unions(ids)
         return [found.get(i) for i in ids]
 
-    return Scope(principal, services, DataLoader(load_fn=load_unions))
+    return Scope(principal, services, SharedDataLoader(load_fn=load_unions))
 
 
 def scope_of(context: Context) -> Scope:

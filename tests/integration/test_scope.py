@@ -550,7 +550,14 @@ async def check_mutations(c: Caller, rng: random.Random, serial: list[int]) -> N
                 got = await run(c.services, c.principal, STEP[name], t=tid)
                 assert {e["reason"] for e in got["errors"]} <= {"ORIGIN_ONLY", "TARGET_ONLY"}
             continue
+        # a completion answers with the member where it lands (in the caller's scope, numbers
+        # shown to operators): check its response against the model after the move
+        lands = name == "completeMemberTransfer" and m.transfer_state.get(tid) == "RELEASED"
+        if lands:
+            m.member_union[cert] = dst
         body = await attempt(name, STEP[name], {"t": tid}, {}, True)
+        if lands and not (body and body["data"] and body["data"][name]["state"] == "COMPLETED"):
+            m.member_union[cert] = src
         if body and body["data"]:
             state = body["data"][name]["state"]
             m.transfer_state[tid] = state
