@@ -40,9 +40,6 @@ MEMBER_COLUMNS = (
 )  # fmt: skip
 """Positions of a member row (compact rows encode fast); ``bulk/create_members`` takes them
 grouped by the last two columns, ``bulk/create_members_partial`` whole."""
-_IN_FLIGHT = 1
-"""Member writes sent at a time. The generator process encodes the batches, so the next one is
-ready when a write returns; two in flight measured no faster on 2 cores (64 vs 67 s at 1M)."""
 
 Progress = Callable[[str, int, int], None]
 
@@ -172,27 +169,13 @@ class DemoLoader:
         await self._batched("bulk/link_coverage", links, "coverage", report)
 
     async def _load_members(self, feed: MemberFeed, total: int, report: Progress) -> list[Row]:
-        """Write member batches while a child process generates the next ones (both cores
-        busy), up to ``_IN_FLIGHT`` writes at a time. Returns the child's member tallies per
-        union (for the rollups)."""
+        """Write member batches while a child process generates and encodes the next ones (both
+        cores busy), one write at a time: two in flight measured no faster on 2 cores (64 vs
+        67 s at 1M). Returns the child's member tallies per union (for the rollups)."""
         done = 0
-        pending: set[asyncio.Task[int]] = set()
-        try:
-            while (batch := await feed.next_batch()) is not None:
-                if len(pending) >= _IN_FLIGHT:
-                    finished, pending = await asyncio.wait(
-                        pending, return_when=asyncio.FIRST_COMPLETED
-                    )
-                    done += sum(task.result() for task in finished)  # raises a failed write
-                    report("members", done, total)
-                pending.add(asyncio.create_task(self._write_members(batch)))
-            for task in asyncio.as_completed(pending):
-                done += await task
+        while (batch := await feed.next_batch()) is not None:
+            done += await self._write_members(batch)
             report("members", done, total)
-        finally:
-            for task in pending:
-                task.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
         return feed.tallies
 
     async def _write_members(self, batch: MemberBatch) -> int:
