@@ -51,7 +51,8 @@ class GraphStore(Protocol):
         ...
 
     async def checkpoint(self) -> None:
-        """Compact the engine's durable log after a bulk load (so restarts stay fast)."""
+        """Compact the engine's durable log after a bulk load (so restarts stay fast), and
+        return once that is done."""
         ...
 
     def deferred_indexes(self, label: str) -> AbstractAsyncContextManager[None]:

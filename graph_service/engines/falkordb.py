@@ -302,9 +302,29 @@ class FalkorDBStore:
         return float(reply["total_graph_sz_mb"])
 
     async def checkpoint(self) -> None:
-        """Rewrite the append-only file as a snapshot plus tail (BGREWRITEAOF), in background."""
-        with map_falkordb_errors("checkpoint"), contextlib.suppress(redis_errors.ResponseError):
-            await self._redis.execute_command("BGREWRITEAOF")  # refused if one is running
+        """Rewrite the append-only file as a snapshot plus tail (BGREWRITEAOF) and wait until
+        the rewrite has finished: the engine forks for it, and a rewrite of a large graph left
+        running in the background competes with the first requests for the CPU (it slowed
+        subtree moves right after a 1M-member load by about 2 ms at p95). An engine without
+        an append-only file (an external server run otherwise) is left alone."""
+        with map_falkordb_errors("checkpoint"):
+            if not (await self._aof_state()).get("aof_enabled"):
+                return
+            await self._await_rewrite()  # one started by the engine itself (it grew): let it end
+            with contextlib.suppress(redis_errors.ResponseError):  # refused: one started anyway
+                await self._redis.execute_command("BGREWRITEAOF")
+            await self._await_rewrite()
+
+    async def _aof_state(self) -> dict[str, object]:
+        info = await self._redis.info("persistence")
+        return dict(info) if isinstance(info, dict) else {}
+
+    async def _await_rewrite(self, poll_seconds: float = 0.05) -> None:
+        while True:
+            state = await self._aof_state()
+            if not state.get("aof_rewrite_in_progress") and not state.get("aof_rewrite_scheduled"):
+                return
+            await asyncio.sleep(poll_seconds)
 
     async def ping(self) -> bool:
         """True when the engine answers."""

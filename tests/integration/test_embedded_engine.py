@@ -57,6 +57,32 @@ async def test_writes_survive_sigkill_with_fsync_always(tmp_path: Path) -> None:
     engine.stop()
 
 
+def _base_files(data_dir: Path) -> list[str]:
+    """Base files the append-only manifest names (a finished rewrite names a new one)."""
+    manifest = (data_dir / "aof" / "appendonly.aof.manifest").read_text(encoding="utf-8")
+    return [line.split()[1] for line in manifest.splitlines() if "type b" in line]
+
+
+async def test_checkpoint_returns_once_the_log_is_rewritten(tmp_path: Path) -> None:
+    engine = EmbeddedFalkorDB(tmp_path).start()
+    store = _store(engine)
+    for i in range(50):
+        await store.write(CREATE, {"id": f"u{i}"})
+    before = _base_files(tmp_path)
+    await store.checkpoint()
+    after = _base_files(tmp_path)
+    assert after and after != before  # the manifest already names the rewritten base
+    assert after[0].endswith(".base.rdb")
+    assert not list(tmp_path.glob("**/temp-rewriteaof-*"))
+    await store.close()
+    engine.stop()
+    engine = EmbeddedFalkorDB(tmp_path).start()
+    store = _store(engine)
+    assert await store.read(COUNT) == [{"n": 50}]
+    await store.close()
+    engine.stop()
+
+
 def test_second_service_on_the_same_data_dir_is_refused(tmp_path: Path) -> None:
     first = EmbeddedFalkorDB(tmp_path).start()
     try:
