@@ -87,6 +87,18 @@ class Snapshot:
     uncovered: dict[int, list[Employer]] = field(default_factory=dict)
 
     children: dict[str, list[str]] | None = None
+    federation_subtrees: dict[str, set[str]] = field(default_factory=dict)
+
+    def federation_covers(self, union_id: str, employer_id: str) -> bool:
+        """True when ``union_id`` is a federation and the federation rule explains its members
+        employed by ``employer_id`` (each federation's subtree computed once per snapshot)."""
+        node = self.nodes.get(union_id)
+        if node is None or node.level != "FEDERATION":
+            return False
+        if union_id not in self.federation_subtrees:
+            self.federation_subtrees[union_id] = self.subtree(union_id)
+        subtree = self.federation_subtrees[union_id]
+        return covered_by_federation(employer_id, union_id, subtree, self.coverage)
 
     def subtree(self, root: str) -> set[str]:
         """Ids of the root's current subtree (as ``descendants``, the child lists built once)."""
@@ -165,19 +177,11 @@ class AnomalyService:
     ) -> list[list[str]]:
         """[unionId, employerId] pairs members join that no current coverage (nor the
         federation rule) explains."""
-        candidates = []
-        subtrees: dict[str, set[str]] = {}
-        for eid, uid in pairs:
-            if uid in snap.coverage.get(eid, ()):
-                continue
-            node = snap.nodes.get(uid)
-            if node is not None and node.level == "FEDERATION":
-                if uid not in subtrees:
-                    subtrees[uid] = snap.subtree(uid)
-                if covered_by_federation(eid, uid, subtrees[uid], snap.coverage):
-                    continue
-            candidates.append([uid, eid])
-        return sorted(candidates)
+        return sorted(
+            [uid, eid]
+            for eid, uid in pairs
+            if uid not in snap.coverage.get(eid, ()) and not snap.federation_covers(uid, eid)
+        )
 
     async def reference_rows(self) -> list[OrphanRow]:
         """The orphan rows by the former whole-graph anti-joins (seconds per reason at a
@@ -212,18 +216,11 @@ class AnomalyService:
 
     def _not_covered(self, snap: Snapshot, rows: list[Row]) -> list[Row]:
         """Uncovered memberships minus those the federation rule accepts."""
-        out = []
-        subtrees: dict[str, set[str]] = {}
-        for row in rows:
-            uid, eid = str(row["unionId"]), str(row["employerId"])
-            node = snap.nodes.get(uid)
-            if node is not None and node.level == "FEDERATION":
-                if uid not in subtrees:
-                    subtrees[uid] = snap.subtree(uid)
-                if covered_by_federation(eid, uid, subtrees[uid], snap.coverage):
-                    continue
-            out.append(row)
-        return out
+        return [
+            row
+            for row in rows
+            if not snap.federation_covers(str(row["unionId"]), str(row["employerId"]))
+        ]
 
     def _in_scope(self, snap: Snapshot, root: str) -> list[OrphanRow]:
         """The rows under ``root`` (see the module docstring), cached in the snapshot."""
