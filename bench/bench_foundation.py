@@ -3,7 +3,9 @@
     python -m bench.bench_foundation --members 1000000 [--data-dir DIR] [--keep]
 
 Loads a generated province into a fresh embedded engine (append-only file, fsync always),
-end to end: generation, batched UNWIND writes and the rollup build.
+end to end: generation, the engine's bulk path for a new graph (GRAPH.BULK batches encoded by
+the generator process; indexes and constraints kept up to date as members arrive), the rollup
+build and the final rewrite of the append-only file.
 """
 
 from __future__ import annotations

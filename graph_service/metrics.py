@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager
 from prometheus_client import Counter, Gauge, Histogram
 
 from graph_service.errors import GraphUnavailableError
-from graph_service.store import GraphStore, Query, Row
+from graph_service.store import FreshBuild, GraphStore, Query, Row
 
 ENGINE_QUERY_SECONDS = Histogram(
     "union_tree_engine_query_duration_seconds",
@@ -109,6 +109,10 @@ class InstrumentedStore:
     def deferred_indexes(self, label: str) -> AbstractAsyncContextManager[None]:
         """The wrapped store's bulk-load window for ``label``."""
         return self._inner.deferred_indexes(label)
+
+    def fresh_build(self) -> AbstractAsyncContextManager[FreshBuild | None]:
+        """The wrapped store's bulk path for a graph without nodes."""
+        return self._inner.fresh_build()
 
     async def close(self) -> None:
         """Close the wrapped store (stopping an embedded engine)."""

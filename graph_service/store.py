@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -30,6 +30,39 @@ class Query:
     def text_for(self, engine: str) -> str:
         """The statement the given engine runs (``falkordb`` or ``neo4j``)."""
         return self.overrides.get(engine, self.text)
+
+
+class BuildEncoder(Protocol):
+    """Encodes the nodes and edges of a new graph for ``FreshBuild.send``. Plain computation
+    (no connection): it may run in a worker process, forked after the build began."""
+
+    def nodes(
+        self, labels: Sequence[str], keys: Sequence[str], rows: Iterable[Sequence[object]]
+    ) -> int:
+        """Add one node per row of values (in ``keys`` order; None: no such property);
+        nodes are numbered from 0 in the order added; returns the first one's number."""
+        ...
+
+    def edges(self, rel_type: str, keys: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+        """Add one edge per row ``[source number, destination number, *values]``."""
+        ...
+
+    def take(self) -> object:
+        """Everything added since the last take, encoded (picklable), for one ``send``."""
+        ...
+
+
+class FreshBuild(Protocol):
+    """A graph built from nothing by an engine's bulk path (see ``GraphStore.fresh_build``)."""
+
+    @property
+    def encoder(self) -> BuildEncoder:
+        """Encodes what ``send`` takes."""
+        ...
+
+    async def send(self, batch: object) -> None:
+        """Write one encoded batch (batches must be sent in the order they were taken)."""
+        ...
 
 
 @runtime_checkable
@@ -60,6 +93,13 @@ class GraphStore(Protocol):
         the engine may skip index upkeep for the label; on leaving it the label's indexes
         and unique constraints are in force again (rebuilt and waited for if they were
         dropped), also when the block failed."""
+        ...
+
+    def fresh_build(self) -> AbstractAsyncContextManager[FreshBuild | None]:
+        """A bulk path for filling a graph that holds no nodes at all: yields a builder, or
+        None when the graph holds data or the engine has no such path (then write through
+        ``write``). On leaving the block the schema is in force again (indexes built over
+        what was sent), also when the block failed."""
         ...
 
     async def close(self) -> None:

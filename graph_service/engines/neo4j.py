@@ -88,6 +88,12 @@ class Neo4jStore:
         (bulk loads of a fresh database belong to ``neo4j-admin database import``)."""
         yield
 
+    @contextlib.asynccontextmanager
+    async def fresh_build(self) -> AsyncIterator[None]:
+        """No bulk path through the driver: writes go through ``write`` (an offline load of
+        a new database is ``neo4j-admin database import``'s job)."""
+        yield None
+
     async def drop(self) -> None:
         """Delete every node (tests only)."""
         with map_neo4j_errors("drop"):
@@ -110,6 +116,4 @@ class Neo4jStore:
 
 def _decoded(params: Mapping[str, object] | None) -> dict[str, object]:
     """Parameters as the driver takes them: ``JsonRows`` text decoded to lists."""
-    return {
-        k: json.loads(v) if isinstance(v, JsonRows) else v for k, v in (params or {}).items()
-    }
+    return {k: json.loads(v) if isinstance(v, JsonRows) else v for k, v in (params or {}).items()}

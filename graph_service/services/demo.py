@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import multiprocessing
 import queue as queue_module
@@ -19,7 +20,7 @@ from graph_service.domain.stats import UNCOVERED_THRESHOLD, UnionNode
 from graph_service.errors import Conflict
 from graph_service.queries import q
 from graph_service.services.stats import StatsService
-from graph_service.store import GraphStore, JsonRows, Row
+from graph_service.store import BuildEncoder, FreshBuild, GraphStore, JsonRows, Row
 
 MARKER = "demo"
 _UNION_PROPS = (
@@ -42,6 +43,9 @@ MEMBER_COLUMNS = (
 grouped by the last two columns, ``bulk/create_members_partial`` whole."""
 
 Progress = Callable[[str, int, int], None]
+_BUILD_BATCH = 20_000
+"""Members per bulk-build call: each call ends with the engine syncing its matrices, so
+fewer, larger calls cost it less (at 1M: ~18 s of engine time in 50k calls, ~26 s in 5k)."""
 
 
 @dataclass(frozen=True)
@@ -82,11 +86,27 @@ def member_groups(rows: list[list[object]]) -> tuple[list[list[object]], list[li
 
 @dataclass(frozen=True)
 class MemberBatch:
-    """One batch as the generator process hands it over: groups encoded already."""
+    """One batch as the generator process hands it over: groups encoded already (JSON for
+    ``write``), or the whole batch encoded for a ``FreshBuild``."""
 
     groups: JsonRows | None
     partial: list[list[object]]
     size: int
+    encoded: object = None
+
+
+_Loaded = tuple[list[dict[str, object]], list[dict[str, object]], list[Row]]
+"""What a load hands to the rollups: generated unions, employers, member tallies per union."""
+
+
+def _marker_props(state: str, config: DemoConfig, started: datetime) -> dict[str, object]:
+    return {
+        "state": state,
+        "members": config.members,
+        "seed": config.seed,
+        "province": config.province,
+        "at": started.isoformat(timespec="seconds"),
+    }
 
 
 class DemoLoader:
@@ -113,16 +133,13 @@ class DemoLoader:
         if state == "loading":
             await self._clear()
         started = datetime.now(UTC)
-        await self._mark("loading", config, started)
         report = progress or (lambda stage, done, total: None)
-        # one child generates everything; members are generated while unions are written
-        async with member_feed(config, self._batch) as feed:
-            unions, employers = await feed.province()
-            await self._load_unions(unions, report)
-            await self._load_employers(employers, report)
-            async with self._store.deferred_indexes("Member"):  # no members yet: index after
-                members = await self._load_members(feed, config.members, report)
-                report("member indexes", 0, 1)
+        async with self._store.fresh_build() as build:
+            if build is not None:  # an empty graph: the engine's bulk path
+                unions, employers, members = await self._build(build, config, started, report)
+            else:
+                unions, employers, members = await self._write(config, started, report)
+            report("indexes", 0, 1)
         report("rollups", 0, 1)
         await self._stats.store_from_tallies(*_tallies(unions, employers, members))
         report("rollups", 1, 1)
@@ -132,6 +149,39 @@ class DemoLoader:
         loaded = sum(int(r["n"]) for r in members)  # type: ignore[call-overload]
         return DemoReport(True, len(unions), len(employers), loaded, seconds)
 
+    async def _write(self, config: DemoConfig, started: datetime, report: Progress) -> _Loaded:
+        """Through Cypher writes: unions and employers in UNWIND batches, then members while
+        the generator process makes the next batches."""
+        await self._mark("loading", config, started)
+        # one child generates everything; members are generated while unions are written
+        async with member_feed(config, self._batch) as feed:
+            unions, employers = await feed.province()
+            await self._load_unions(unions, report)
+            await self._load_employers(employers, report)
+            async with self._store.deferred_indexes("Member"):  # no members yet: index after
+                members = await self._load_members(feed, config.members, report)
+                report("member indexes", 0, 1)
+        return unions, employers, members
+
+    async def _build(
+        self, build: FreshBuild, config: DemoConfig, started: datetime, report: Progress
+    ) -> _Loaded:
+        """Through the engine's bulk path: the generator process also encodes (the marker
+        first, state 'loading', so a half-built demo is found and cleared next time); the
+        service sends batch after batch in the order they were encoded."""
+        marker = {"id": MARKER, **_marker_props("loading", config, started)}
+        size = max(self._batch, _BUILD_BATCH)
+        async with member_feed(config, size, build=(build.encoder, marker)) as feed:
+            unions, employers = await feed.province()
+            report("unions", len(unions), len(unions))
+            report("employers", len(employers), len(employers))
+            done = 0
+            while (batch := await feed.next_batch()) is not None:
+                await build.send(batch.encoded)
+                done += batch.size
+                report("members", done, config.members)
+        return unions, employers, feed.tallies
+
     async def _clear(self) -> None:
         while True:
             rows = await self._store.write(q("demo/delete_demo_batch"), {"limit": 20_000})
@@ -139,13 +189,7 @@ class DemoLoader:
                 return
 
     async def _mark(self, state: str, config: DemoConfig, started: datetime) -> None:
-        props = {
-            "state": state,
-            "members": config.members,
-            "seed": config.seed,
-            "province": config.province,
-            "at": started.isoformat(timespec="seconds"),
-        }
+        props = _marker_props(state, config, started)
         await self._store.write(q("demo/set_demo_load"), {"id": MARKER, "props": props})
 
     async def _load_unions(self, unions: list[dict[str, object]], report: Progress) -> None:
@@ -193,16 +237,36 @@ class DemoLoader:
             report(stage, min(start + self._batch, len(rows)), len(rows))
 
 
-def _produce(config: DemoConfig, size: int, out: mp_queues.Queue[object]) -> None:
+def _produce(
+    config: DemoConfig,
+    size: int,
+    out: mp_queues.Queue[object],
+    build: tuple[BuildEncoder, dict[str, object]] | None = None,
+) -> None:
     """Child process: queue the province's unions and employers, then member batches (groups
-    encoded as JSON text), then the member tallies per union."""
+    encoded as JSON text, or everything through ``build``'s encoder: the marker, unions,
+    employers and their edges go out with the province), then the member tallies per union."""
     province = generate(config)
-    out.put(("province", province.unions, province.employers))
+    gc.freeze()  # the tree and lookup tables live to the end: no collector passes over them
+    numbers: _Numbers = ({}, {})
+    if build is None:
+        out.put(("province", province.unions, province.employers))
+    else:
+        encoder, marker = build
+        encoder.nodes(["DemoLoad"], list(marker), [list(marker.values())])
+        numbers = _encode_province(encoder, province.unions, province.employers)
+        skeleton = MemberBatch(None, [], 0, encoder.take())
+        out.put(("province", province.unions, province.employers, skeleton))
     tally: Counter[tuple[object, ...]] = Counter()
     for batch in province.member_batches(size):
-        groups, partial = member_groups([member_write_row(r) for r in batch])
-        text = JsonRows(json.dumps(groups, ensure_ascii=False)) if groups else None
-        out.put(MemberBatch(text, partial, len(batch)))
+        written = [member_write_row(r) for r in batch]
+        if build is None:
+            groups, partial = member_groups(written)
+            text = JsonRows(json.dumps(groups, ensure_ascii=False)) if groups else None
+            out.put(MemberBatch(text, partial, len(batch)))
+        else:
+            _encode_members(build[0], written, numbers)
+            out.put(MemberBatch(None, [], len(batch), build[0].take()))
         for r in batch:
             tally[
                 (r["unionId"], r["gender"], r["householdType"], r["newFormWorker"], r["status"])
@@ -214,6 +278,74 @@ def _produce(config: DemoConfig, size: int, out: mp_queues.Queue[object]) -> Non
     out.put(("tallies", rows))
 
 
+def _encode_province(
+    encoder: BuildEncoder, unions: list[dict[str, object]], employers: list[dict[str, object]]
+) -> _Numbers:
+    """Unions (with ``path``: ancestor ids from the root down, as ``link_affiliations``
+    sets it), employers, AFFILIATED_TO and COVERS; returns node numbers of unions and
+    employers by id."""
+    parents = {u["id"]: u["parentId"] for u in unions}
+
+    def path(union_id: object) -> list[object]:
+        ids: list[object] = []
+        while (union_id := parents.get(union_id)) is not None:
+            ids.append(union_id)
+        return ids[::-1]
+
+    keys = ("id", *_UNION_PROPS, "path")
+    first = encoder.nodes(
+        ["Union"], keys, [[u["id"], *(u[k] for k in _UNION_PROPS), path(u["id"])] for u in unions]
+    )
+    union_no = {u["id"]: first + i for i, u in enumerate(unions)}
+    first = encoder.nodes(
+        ["Employer"],
+        ("id", *_EMPLOYER_PROPS),
+        [[e["id"], *(e[k] for k in _EMPLOYER_PROPS)] for e in employers],
+    )
+    employer_no = {e["id"]: first + i for i, e in enumerate(employers)}
+    linked = [u for u in unions if u["parentId"] is not None]
+    encoder.edges(
+        "AFFILIATED_TO",
+        ("since",),
+        [[union_no[u["id"]], union_no[u["parentId"]], u["since"]] for u in linked],
+    )
+    covered = [e for e in employers if e["unionId"] is not None]
+    encoder.edges(
+        "COVERS",
+        ("since",),
+        [[union_no[e["unionId"]], employer_no[e["id"]], e["since"]] for e in covered],
+    )
+    return union_no, employer_no
+
+
+_Numbers = tuple[dict[object, int], dict[object, int]]
+_MEMBER_KEYS = MEMBER_COLUMNS[:13]
+
+
+def _encode_members(encoder: BuildEncoder, rows: list[list[object]], numbers: _Numbers) -> None:
+    """Members as ``bulk/create_members`` and ``create_members_partial`` write them: those
+    lacking a union or an employer also labelled OrphanCheck; MEMBER_OF and EMPLOYED_BY
+    since the join date."""
+    union_no, employer_no = numbers
+    whole = [r for r in rows if r[13] is not None and r[14] is not None]
+    first = encoder.nodes(["Member"], _MEMBER_KEYS, [r[:13] for r in whole])
+    nos = range(first, first + len(whole))
+    joined = [r[9] for r in whole]
+    member_of = zip(nos, map(union_no.__getitem__, [r[13] for r in whole]), joined, strict=True)
+    employed = zip(nos, map(employer_no.__getitem__, [r[14] for r in whole]), joined, strict=True)
+    edges = [list(member_of), list(employed)]
+    partial = [r for r in rows if r[13] is None or r[14] is None]
+    if partial:
+        first = encoder.nodes(["Member", "OrphanCheck"], _MEMBER_KEYS, [r[:13] for r in partial])
+        for i, r in enumerate(partial, start=first):
+            if r[13] is not None:
+                edges[0].append((i, union_no[r[13]], r[9]))
+            if r[14] is not None:
+                edges[1].append((i, employer_no[r[14]], r[9]))
+    encoder.edges("MEMBER_OF", ("since",), edges[0])
+    encoder.edges("EMPLOYED_BY", ("since",), edges[1])
+
+
 class MemberFeed:
     """What the generator process hands over, in order: the province's unions and
     employers, member batches (up to 64 ahead, ~1 MB each), and after the last batch the tallies."""
@@ -222,6 +354,7 @@ class MemberFeed:
         self._queue = queue
         self._child = child
         self.tallies: list[Row] = []
+        self.skeleton: MemberBatch | None = None
 
     async def _next(self) -> object:
         while True:
@@ -235,10 +368,15 @@ class MemberFeed:
         """The generated unions and employers (the first item)."""
         item = await self._next()
         assert isinstance(item, tuple) and item[0] == "province"
+        if len(item) > 3:  # a bulk build: the encoded unions and employers come first
+            self.skeleton = item[3]
         return item[1], item[2]
 
     async def next_batch(self) -> MemberBatch | None:
         """The next member batch; None after the last (the tallies are then in ``tallies``)."""
+        if self.skeleton is not None:
+            skeleton, self.skeleton = self.skeleton, None
+            return skeleton
         item = await self._next()
         if isinstance(item, tuple):
             self.tallies.extend(item[1])
@@ -248,11 +386,14 @@ class MemberFeed:
 
 
 @asynccontextmanager
-async def member_feed(config: DemoConfig, size: int) -> AsyncIterator[MemberFeed]:
-    """A generator process for ``config``, stopped when the block ends."""
+async def member_feed(
+    config: DemoConfig, size: int, *, build: tuple[BuildEncoder, dict[str, object]] | None = None
+) -> AsyncIterator[MemberFeed]:
+    """A generator process for ``config`` (encoding with ``build``'s encoder and marker when
+    given), stopped when the block ends."""
     ctx = multiprocessing.get_context("fork")  # the child only generates rows: no loop, no sockets
     queue: mp_queues.Queue[object] = ctx.Queue(maxsize=64)
-    child = ctx.Process(target=_produce, args=(config, size, queue), daemon=True)
+    child = ctx.Process(target=_produce, args=(config, size, queue, build), daemon=True)
     child.start()
     try:
         yield MemberFeed(queue, child)

@@ -1,0 +1,3 @@
+// How many nodes the graph holds (a bulk build of a new graph needs none).
+MATCH (n)
+RETURN count(n) AS nodes
