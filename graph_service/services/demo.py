@@ -254,6 +254,10 @@ def _produce(
     else:
         encoder, marker = build
         encoder.nodes(["DemoLoad"], list(marker), [list(marker.values())])
+        # members lacking a union or an employer are marked :OrphanCheck as they are built
+        # (below), so the orphan scan's one-time backfill has nothing to do on this graph
+        anomaly_state = [["orphanCheck", marker["at"]]]
+        encoder.nodes(["AnomalyState"], ["id", "markedAt"], anomaly_state)
         numbers = _encode_province(encoder, province.unions, province.employers)
         skeleton = MemberBatch(None, [], 0, encoder.take())
         out.put(("province", province.unions, province.employers, skeleton))
