@@ -15,6 +15,12 @@ from graph_service.store import Query
 
 CREATE = Query("t/create", "CREATE (:Union {id: $id})")
 COUNT = Query("t/count", "MATCH (u:Union) RETURN count(u) AS n")
+MEMBERS_OF = Query(
+    "t/members_of",
+    "MATCH (:Member)-[r:MEMBER_OF]->(:Union) WITH count(r) AS n "
+    "MATCH (m:Member {certKey: $certKey})-[r:MEMBER_OF]->(u:Union) "
+    "RETURN u.id AS union, r.since AS since, n",
+)
 
 
 def _store(engine: EmbeddedFalkorDB) -> FalkorDBStore:
@@ -53,6 +59,35 @@ async def test_writes_survive_sigkill_with_fsync_always(tmp_path: Path) -> None:
     engine = EmbeddedFalkorDB(tmp_path).start()
     store = _store(engine)
     assert await store.read(COUNT) == [{"n": 20}]
+    await store.close()
+    engine.stop()
+
+
+async def test_a_bulk_built_graph_survives_sigkill(tmp_path: Path) -> None:
+    """GRAPH.BULK calls go to the append-only file like any write: replayed after a kill, the
+    nodes, their edges (named by node number) and the indexes built after the first call."""
+    engine = EmbeddedFalkorDB(tmp_path, appendfsync="always").start()
+    store = _store(engine)
+    await store.ensure_schema()
+    async with store.fresh_build() as build:
+        assert build is not None
+        build.encoder.nodes(["Union"], ["id"], [[f"u{i}"] for i in range(300)])
+        await build.send(build.encoder.take())
+        build.encoder.nodes(
+            ["Member"], ["id", "certKey"], [[f"m{i}", f"01:{i}"] for i in range(900)]
+        )
+        build.encoder.edges(
+            "MEMBER_OF", ["since"], [[300 + i, i % 300, "2020-01-02"] for i in range(900)]
+        )
+        await build.send(build.encoder.take())
+    await store.close()
+    engine.kill()
+    engine.stop()
+    engine = EmbeddedFalkorDB(tmp_path).start()
+    store = _store(engine)
+    assert await store.read(COUNT) == [{"n": 300}]
+    edges = await store.read(MEMBERS_OF, {"certKey": "01:899"})
+    assert edges == [{"union": "u299", "since": "2020-01-02", "n": 900}]
     await store.close()
     engine.stop()
 
