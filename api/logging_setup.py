@@ -28,7 +28,8 @@ _RENAME = {"asctime": "time", "levelname": "level", "name": "logger"}
 
 
 _CERTIFICATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])")
+"""Both shapes stand alone: inside a longer token (a request id's hex) they are not data."""
 
 
 def redact(text: str) -> str:

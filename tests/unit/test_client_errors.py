@@ -66,3 +66,18 @@ def test_variables_of_the_wrong_type_are_bad_user_input(caplog: pytest.LogCaptur
             assert out.extensions == {"code": "BAD_USER_INPUT", "reason": "GRAPHQL_VARIABLES"}
             assert out.message.startswith("变量值有误：")
     assert caplog.text == ""
+
+
+def test_redact_masks_ids_and_mobiles_but_not_hex_tokens() -> None:
+    from api.logging_setup import redact
+
+    assert (
+        redact("手机13812345678，证件110101199003074514")
+        == "手机[手机号已隐去]，证件[证件号已隐去]"
+    )
+    assert redact("phone=13812345678 id=11010119900307451X.") == (
+        "phone=[手机号已隐去] id=[证件号已隐去]."
+    )
+    request_id = "13812345678e4ea2b151e14ec2fe76bf"  # a uuid4 hex that starts mobile-shaped
+    assert redact(f'"request_id": "{request_id}"') == f'"request_id": "{request_id}"'
+    assert redact("f110101199003074514a") == "f110101199003074514a"
