@@ -41,6 +41,8 @@ _STAGES = {
     "employers": "单位",
     "coverage": "覆盖关系",
     "members": "会员",
+    "member indexes": "会员索引",
+    "indexes": "索引与唯一约束",
     "rollups": "汇总",
 }
 

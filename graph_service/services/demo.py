@@ -140,6 +140,7 @@ class DemoLoader:
             else:
                 unions, employers, members = await self._write(config, started, report)
             report("indexes", 0, 1)
+        report("indexes", 1, 1)  # leaving fresh_build: indexes and constraints in force
         report("rollups", 0, 1)
         await self._stats.store_from_tallies(*_tallies(unions, employers, members))
         report("rollups", 1, 1)
@@ -161,6 +162,7 @@ class DemoLoader:
             async with self._store.deferred_indexes("Member"):  # no members yet: index after
                 members = await self._load_members(feed, config.members, report)
                 report("member indexes", 0, 1)
+            report("member indexes", 1, 1)
         return unions, employers, members
 
     async def _build(
