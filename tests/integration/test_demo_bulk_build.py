@@ -4,6 +4,8 @@ Cypher write path gives, keeps the schema in force, and recovers from a half-bui
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 import pytest
 
@@ -11,7 +13,7 @@ from graph_service.demo.generator import DemoConfig
 from graph_service.errors import Conflict
 from graph_service.repositories.anomalies import AnomalyRepository
 from graph_service.services.registry import Services
-from graph_service.store import GraphStore, Query
+from graph_service.store import FreshBuild, GraphStore, Query
 from tests.conftest import make_services
 from tests.truth import Truth
 
@@ -108,11 +110,26 @@ async def test_a_half_built_demo_is_cleared_and_built_again(store: GraphStore) -
     async with store.fresh_build() as build:  # a load that died after its first batch
         assert build is not None
         build.encoder.nodes(["DemoLoad"], ["id", "state"], [["demo", "loading"]])
+        build.encoder.nodes(["AnomalyState"], ["id"], [["orphanCheck"]])
         build.encoder.nodes(["Union"], ["id", "name"], [["LS4201020000000009", "半截工会"]])
         await build.send(build.encoder.take())
     services = make_services(store)
     assert await services.demo.state() == ("loading", True)
+    built: list[bool] = []
+    fresh_build = store.fresh_build
+
+    def watched() -> AbstractAsyncContextManager[FreshBuild | None]:
+        @asynccontextmanager
+        async def block() -> AsyncIterator[FreshBuild | None]:
+            async with fresh_build() as build:
+                built.append(build is not None)
+                yield build
+
+        return block()
+
+    store.fresh_build = watched  # type: ignore[method-assign]
     report = await services.demo.load(CONFIG)
+    assert built == [True]  # cleared to nothing, so built again on the bulk path
     assert report.loaded and report.members == 600
     assert await services.stats.verify() == []
     names = await store.read(Query("test/names", "MATCH (u:Union) RETURN u.name AS name"))
