@@ -106,9 +106,12 @@ class _Sampler:
                 engine = {self._engine}
         for proc in [self._me, *self._me.children(recursive=True)]:
             try:
+                # a fork the engine made after the look-up above (an append-only file
+                # rewrite) is the engine's too: it was once counted as a 750 MB "worker"
+                forked = proc.ppid() in engine or proc.name().startswith("redis")
                 kind = (
                     "engine"
-                    if proc.pid in engine
+                    if proc.pid in engine or forked
                     else "importer"
                     if proc.pid == self._me.pid
                     else "workers"
