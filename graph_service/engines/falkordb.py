@@ -89,12 +89,8 @@ def _scalars_or_rows(row: list[object]) -> bool:
     for cell in row:
         if isinstance(cell, dict):
             return False
-        if (
-            isinstance(cell, list)
-            and cell
-            and not (
-                _scalars_or_rows(cell[0]) if isinstance(cell[0], list) else _scalars_or_rows(cell)
-            )
+        if isinstance(cell, list) and cell and not (
+            _scalars_or_rows(cell[0]) if isinstance(cell[0], list) else _scalars_or_rows(cell)
         ):
             return False
     return True
@@ -288,10 +284,11 @@ class FalkorDBStore:
     async def _await_constraints(self, timeout_s: float = 600.0) -> None:
         """Constraints are built in the background; wait until every one is enforced."""
         deadline = asyncio.get_running_loop().time() + timeout_s
-        while not await self.constraints_ready():
-            with map_falkordb_errors("schema"):
-                rows = (await self._graph.ro_query("CALL db.constraints()")).result_set
-            if any(row[4] == "FAILED" for row in rows):  # duplicates in the data: never enforced
+        while True:
+            states = await self._constraint_states()
+            if all(state == "OPERATIONAL" for state in states):
+                return
+            if "FAILED" in states:  # duplicates in the data: never enforced
                 raise GraphStoreError(
                     "唯一性约束无法建立（数据中有重复值）", reason="SCHEMA_FAILED"
                 )
@@ -309,9 +306,13 @@ class FalkorDBStore:
 
     async def constraints_ready(self) -> bool:
         """True when every unique constraint is OPERATIONAL (they are built in the background)."""
+        return all(state == "OPERATIONAL" for state in await self._constraint_states())
+
+    async def _constraint_states(self) -> list[str]:
+        """Each constraint's status (UNDER CONSTRUCTION, OPERATIONAL or FAILED)."""
         with map_falkordb_errors("schema"):
             rows = (await self._graph.ro_query("CALL db.constraints()")).result_set
-        return all(row[4] == "OPERATIONAL" for row in rows)
+        return [row[4] for row in rows]
 
     async def drop(self) -> None:
         """Delete the whole graph (tests and restore only)."""

@@ -116,4 +116,6 @@ class Neo4jStore:
 
 def _decoded(params: Mapping[str, object] | None) -> dict[str, object]:
     """Parameters as the driver takes them: ``JsonRows`` text decoded to lists."""
-    return {k: json.loads(v) if isinstance(v, JsonRows) else v for k, v in (params or {}).items()}
+    return {
+        k: json.loads(v) if isinstance(v, JsonRows) else v for k, v in (params or {}).items()
+    }

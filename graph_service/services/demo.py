@@ -247,7 +247,7 @@ def _produce(
 ) -> None:
     """Child process: queue the province's unions and employers, then member batches (groups
     encoded as JSON text, or everything through ``build``'s encoder: the marker, unions,
-    employers and their edges go out with the province), then the member tallies per union."""
+    employers and their edges are the first batch), then the member tallies per union."""
     province = generate(config)
     gc.freeze()  # the tree and lookup tables live to the end: no collector passes over them
     numbers: _Numbers = ({}, {})
@@ -261,8 +261,8 @@ def _produce(
         anomaly_state = [["orphanCheck", marker["at"]]]
         encoder.nodes(["AnomalyState"], ["id", "markedAt"], anomaly_state)
         numbers = _encode_province(encoder, province.unions, province.employers)
-        skeleton = MemberBatch(None, [], 0, encoder.take())
-        out.put(("province", province.unions, province.employers, skeleton))
+        out.put(("province", province.unions, province.employers))
+        out.put(MemberBatch(None, [], 0, encoder.take()))  # the first batch sent: the tree
     tally: Counter[tuple[object, ...]] = Counter()
     for batch in province.member_batches(size):
         written = [member_write_row(r) for r in batch]
@@ -360,7 +360,6 @@ class MemberFeed:
         self._queue = queue
         self._child = child
         self.tallies: list[Row] = []
-        self.skeleton: MemberBatch | None = None
 
     async def _next(self) -> object:
         while True:
@@ -374,15 +373,10 @@ class MemberFeed:
         """The generated unions and employers (the first item)."""
         item = await self._next()
         assert isinstance(item, tuple) and item[0] == "province"
-        if len(item) > 3:  # a bulk build: the encoded unions and employers come first
-            self.skeleton = item[3]
         return item[1], item[2]
 
     async def next_batch(self) -> MemberBatch | None:
         """The next member batch; None after the last (the tallies are then in ``tallies``)."""
-        if self.skeleton is not None:
-            skeleton, self.skeleton = self.skeleton, None
-            return skeleton
         item = await self._next()
         if isinstance(item, tuple):
             self.tallies.extend(item[1])
