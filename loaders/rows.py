@@ -4,6 +4,7 @@ first; messages never repeat a certificate number or phone."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from graph_service.domain.validation import (
     normalise_mobile,
     normalise_phone,
     parse_date,
+    resident_ids_accepted,
     validate_certificate,
     validate_org_code,
     validate_region_code,
@@ -45,6 +47,7 @@ Record = dict[str, object]
 Valid = tuple[str, str, str | None, str | None, tuple[object, ...]]
 """A valid member row: (certKey, unionId, employerId, employerName, MEMBER_FIELDS values)."""
 _NATIONAL_REGION = "100000"
+_MOBILE = re.compile(r"1[3-9][0-9]{9}\Z")  # a mobile as written normalised: taken as it is
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +132,9 @@ def _region(value: object, field: str) -> str:
 _MEMBER_PARSERS: dict[str, Callable[[object, str], object]] = {
     "name": _text(50),
     "gender": _code(Gender),
-    "phone": lambda v, f: normalise_mobile(text_of(v), f),
+    "phone": lambda v, f: (
+        v if v.__class__ is str and _MOBILE.match(v) else normalise_mobile(text_of(v), f)
+    ),
     "householdType": _code(HouseholdType),
     "political": _code(PoliticalStatus),
     "education": _code(Education),
@@ -431,10 +436,35 @@ class MemberRows(_Base):
         types = parsed.get("certType")
         genders = parsed.get("gender")
         today = self._today
+        # resident IDs written exactly as stored: checked for the whole chunk at once
+        quick = [
+            j
+            for j, value in enumerate(col)
+            if not suspect[j]
+            and value.__class__ is str
+            and (types is None or types[j] is _BLANK or types[j] == "01")
+        ]
+        given = [None if genders is None else genders[j] for j in quick]
+        accepted = resident_ids_accepted(
+            [col[j] for j in quick],  # type: ignore[misc]
+            [g if g in ("1", "2") else None for g in given],  # type: ignore[misc]
+            today,
+        )
+        done: dict[int, str] = {
+            j: f"01:{col[j]}" for j, ok in zip(quick, accepted, strict=True) if ok
+        }
         out: list[str | None] = []
         for j, value in enumerate(col):
             if suspect[j]:
                 out.append(None)
+                continue
+            key = done.get(j)
+            if key is not None:
+                if genders is None or genders[j] is _BLANK:
+                    if genders is None:
+                        genders = parsed["gender"] = [_BLANK] * len(col)
+                    genders[j] = "1" if int(key[19]) % 2 else "2"
+                out.append(key)
                 continue
             cert_type = "01" if types is None or types[j] is _BLANK else str(types[j])
             try:

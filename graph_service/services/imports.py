@@ -87,8 +87,11 @@ def _given_names(rows: Sequence[Sequence[object]]) -> list[str]:
     as ``MemberChunk.rows``)."""
     if not rows:
         return ["certKey"]
-    columns = list(zip(*rows, strict=True))[_FIELDS_FROM:]
-    given = [k for k, col in zip(MEMBER_FIELDS, columns, strict=True) if col.count(None) < len(col)]
+    given = [
+        k
+        for i, k in enumerate(MEMBER_FIELDS, start=_FIELDS_FROM)
+        if any(r[i] is not None for r in rows)  # stops at the first row giving it
+    ]
     return sorted([*given, "certKey"])
 
 
@@ -208,21 +211,28 @@ MemberTally = Counter[tuple[str, object, object, bool]]
 
 
 class _IdBlock:
-    """Random hex drawn from the OS in blocks, by the process that drew it."""
+    """Random hex drawn from the OS in blocks; emptied in a forked child, so a block is
+    never shared between processes."""
 
     text = ""
     at = 0
-    pid = 0
+
+    @classmethod
+    def forget(cls) -> None:
+        cls.text, cls.at = "", 0
+
+
+os.register_at_fork(after_in_child=_IdBlock.forget)
 
 
 def new_member_id() -> str:
-    """A fresh internal member id (16 random hex digits; a block is never shared with a
-    forked process)."""
+    """A fresh internal member id (16 random hex digits)."""
     b = _IdBlock
-    if b.at >= len(b.text) or b.pid != os.getpid():
-        b.text, b.at, b.pid = os.urandom(8 * 4096).hex(), 0, os.getpid()
-    b.at += 16
-    return b.text[b.at - 16 : b.at]
+    at = b.at + 16
+    if at > len(b.text):
+        b.text, at = os.urandom(8 * 4096).hex(), 16
+    b.at = at
+    return b.text[at - 16 : at]
 
 
 class MemberChunk(Sequence[Mapping[str, object]]):

@@ -14,7 +14,12 @@ from graph_service.store import JsonRows
 
 def test_positional_rows_use_json() -> None:
     rows = [["a\"b\\c", None, True, 3, 1.5, "中文\n"]]
-    assert encode_param(rows) == '[["a\\"b\\\\c", null, true, 3, 1.5, "中文\\n"]]'
+    assert encode_param(rows) == '[["a\\"b\\\\c",null,true,3,1.5,"中文\\n"]]'
+
+
+def test_integers_beyond_64_bits_use_the_client_encoder() -> None:
+    rows = [["a", 2**70]]
+    assert encode_param(rows) == stringify_param_value(rows)
 
 
 def test_maps_and_control_characters_use_the_client_encoder() -> None:
@@ -38,7 +43,7 @@ def test_a_nul_character_is_refused_as_bad_input() -> None:
 
 def test_grouped_rows_use_json() -> None:
     groups = [["u1", "e1", [["m1", "张三", None, False], ["m2", "李四", 2, True]]]]
-    expected = '[["u1", "e1", [["m1", "张三", null, false], ["m2", "李四", 2, true]]]]'
+    expected = '[["u1","e1",[["m1","张三",null,false],["m2","李四",2,true]]]]'
     assert encode_param(groups) == expected
     with_map = [["u1", "e1", [["m1", {"a": 1}]]]]
     assert encode_param(with_map) == stringify_param_value(with_map)

@@ -114,6 +114,70 @@ def test_twenty_thousand_validations_agree_with_stdnum() -> None:
     assert all(ric.is_valid(n) for n in numbers[:200])
 
 
+def _accepted_one_by_one(number: str, gender: str | None, today: date) -> bool:
+    try:
+        return v.validate_resident_id(number, gender=gender, today=today) == number
+    except BadUserInput:
+        return False
+
+
+_PLACES = ["110101", "420102", "420111", "360426", "990000", "420100", "510122"]
+
+
+@st.composite
+def _resident_ids(draw: st.DrawFn) -> str:
+    """Well-formed and nearly well-formed resident IDs: real, abolished and unknown places,
+    impossible and future birth dates, wrong and lower-case check characters, stray
+    characters, other lengths."""
+    place = draw(st.sampled_from(_PLACES) | st.from_regex(r"[0-9]{6}", fullmatch=True))
+    year = draw(st.integers(1870, 2030))
+    month = draw(st.integers(0, 13))
+    day = draw(st.integers(0, 32))
+    seq = draw(st.from_regex(r"[0-9]{3}", fullmatch=True))
+    first17 = f"{place}{year:04d}{month:02d}{day:02d}{seq}"
+    number = _with_check(first17)
+    kind = draw(st.integers(0, 6))
+    if kind == 1:
+        number = first17 + draw(st.sampled_from("0123456789Xx"))
+    elif kind == 2:
+        at = draw(st.integers(0, 17))
+        number = number[:at] + draw(st.sampled_from("A x-/９")) + number[at + 1 :]
+    elif kind == 3:
+        number = number[: draw(st.integers(0, 19))] + draw(st.sampled_from(["", "0", "00"]))
+    elif kind == 4:
+        number = draw(st.text(alphabet="0123456789X x", min_size=16, max_size=20))
+    return number
+
+
+@given(
+    st.lists(
+        st.tuples(_resident_ids(), st.sampled_from([None, "1", "2"])), min_size=1, max_size=40
+    ),
+    st.sampled_from([TODAY, date(1999, 12, 31)]),
+)
+def test_batch_check_accepts_exactly_what_the_one_by_one_check_keeps(
+    rows: list[tuple[str, str | None]], today: date
+) -> None:
+    numbers = [n for n, _ in rows]
+    genders = [g for _, g in rows]
+    got = v.resident_ids_accepted(numbers, genders, today)
+    assert got == [_accepted_one_by_one(n, g, today) for n, g in rows]
+
+
+def test_batch_check_of_twenty_thousand_ids() -> None:
+    numbers = [
+        _with_check(f"420102{1950 + i % 60}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}")
+        for i in range(20_000)
+    ]
+    numbers[7] = numbers[7][:17] + ("0" if numbers[7][17] != "0" else "1")  # wrong check
+    numbers[8] = numbers[8][:6] + "19990229" + numbers[8][14:]  # no such day
+    genders = [None] * 20_000
+    genders[9] = "1" if int(numbers[9][16]) % 2 == 0 else "2"  # the other gender
+    got = v.resident_ids_accepted(numbers, genders, TODAY)
+    assert [i for i, ok in enumerate(got) if not ok] == [7, 8, 9]
+    assert v.resident_ids_accepted([], [], TODAY) == []
+
+
 # ---------------------------------------------------------------- other certificates
 
 
