@@ -447,7 +447,7 @@ class MemberRows(_Base):
         given = [None if genders is None else genders[j] for j in quick]
         accepted = resident_ids_accepted(
             [col[j] for j in quick],  # type: ignore[misc]
-            [g if g in ("1", "2") else None for g in given],  # type: ignore[misc]
+            [g if g in ("1", "2") else None for g in given],
             today,
         )
         done: dict[int, str] = {
