@@ -182,7 +182,9 @@ def import_(
 ) -> None:
     """Import 附件1/附件3/Hubei/canonical files; exit 1 when any row was rejected."""
     from loaders.cli_support import run_import
+    from loaders.importer import start_worker_server
 
+    start_worker_server(files)  # starts while the engine does
     arguments = {"files": [f.name for f in files], "unionId": union, "dryRun": dry_run}
     summary = _run(
         lambda rt: audited(

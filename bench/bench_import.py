@@ -42,7 +42,7 @@ from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.services.registry import Services
 from graph_service.settings import Settings
-from loaders.importer import Importer
+from loaders.importer import Importer, start_worker_server
 from loaders.samples import (
     CANONICAL_MEMBER_HEADER,
     DEMO_UNIT_HEADER,
@@ -179,6 +179,7 @@ async def _run(members: int, fmt: str, bad: float, fsync: str, work: Path) -> di
             _write_files, members, fmt, bad, str(work)
         ).result()
     units, roster = Path(units_name), Path(roster_name)
+    start_worker_server([roster])  # as ``union-tree import`` does, before the engine starts
     server = EmbeddedFalkorDB(work / "db", appendfsync=fsync).start()
     store = FalkorDBStore.connect(
         graph_name="bench",

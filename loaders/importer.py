@@ -253,35 +253,8 @@ def _validate_members(
     validator: MemberRows, rows: list[tuple[int, Cells]]
 ) -> tuple[MemberChunk, list[RowError], int, dict[int, Cells]]:
     """A chunk of roster rows → (valid rows in columns, errors, rows read, cells of the rows
-    with errors). A certificate repeating an earlier row of the sheet (``validator.seen``) is
-    DUPLICATE_IN_FILE."""
-    chunk = MemberChunk.empty()
-    errors: list[RowError] = []
-    bad: dict[int, Cells] = {}
-    read = 0
-    seen = validator.seen
-    add = chunk.append
-    rows = [(n, cells) for n, cells in rows if not _skippable(cells)]
-    for (n, cells), got in zip(rows, validator.validate_chunk(rows), strict=True):
-        if not got:
-            continue  # a blank row
-        read += 1
-        if isinstance(got, list):
-            errors.extend(got)
-            bad[n] = cells
-            continue
-        key = got[0]
-        first = seen.get(key)
-        if first is not None:
-            column = validator.header.column_title("certNumber")
-            msg = f"证件号码与本表第{first}行重复"
-            errors.append(RowError(validator.sheet, n, column, "DUPLICATE_IN_FILE", msg))
-            bad[n] = cells
-            continue
-        seen[key] = n
-        add(n, *got)
-    chunk.members_tally()  # counted here, in the worker, once
-    return chunk, errors, read, bad
+    with errors); note lines (备注, 合计 …) are skipped."""
+    return validator.members([(n, cells) for n, cells in rows if not _skippable(cells)])  # type: ignore[return-value]
 
 
 class Importer:
@@ -539,6 +512,18 @@ def _worker_locate(
     except BadUserInput as exc:
         return _Failed.of(exc)
     return out
+
+
+def start_worker_server(files: Sequence[Path]) -> None:
+    """Start the worker processes' server now, when one of ``files`` will be validated in a
+    worker, so its start (~0.3 s: a Python that imports the loaders) overlaps with what the
+    caller does next (starting or connecting the engine) instead of delaying the import."""
+    try:
+        large = any(p.stat().st_size >= _PROCESS_FROM_BYTES for p in files)
+    except OSError:
+        return  # a missing file is reported by the import itself
+    if large:
+        _worker_context()
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:

@@ -39,7 +39,7 @@ from graph_service.domain.validation import (
     validate_resident_id,
 )
 from graph_service.errors import BadUserInput
-from graph_service.services.imports import MEMBER_FIELDS
+from graph_service.services.imports import MEMBER_FIELDS, MemberChunk, new_member_id
 from loaders.headers import Header
 from loaders.templates import HUBEI_MEMBER, HUBEI_UNION, HUBEI_UNIT
 
@@ -190,6 +190,64 @@ class _Refused:
     reason: str
 
 
+@dataclass(slots=True)
+class _Parsed:
+    """A chunk parsed in columns: per row its certificate key, union, employer and
+    ``MEMBER_FIELDS`` values, meaningful where the row is not ``suspect`` (or ``put``)."""
+
+    suspect: bytearray
+    numbers: list[str | None]
+    union_ids: list[object]
+    employer_ids: list[object]
+    employer_names: list[object]
+    values: list[tuple[object, ...]]
+    answers: dict[int, Valid | list[RowError] | None] | None = None
+
+    @classmethod
+    def of_rows(cls, answers: list[Valid | list[RowError] | None]) -> _Parsed:
+        """Row-by-row answers in this shape: every row suspect, its answer kept."""
+        size = len(answers)
+        nothing: list[object] = [None] * size
+        return cls(
+            bytearray(b"\x01" * size),
+            [None] * size,
+            list(nothing),
+            list(nothing),
+            list(nothing),
+            [()] * size,
+            dict(enumerate(answers)),
+        )
+
+    def valid(self, j: int) -> Valid:
+        return (  # type: ignore[return-value]
+            self.numbers[j],
+            self.union_ids[j],
+            self.employer_ids[j],
+            self.employer_names[j],
+            self.values[j],
+        )
+
+    def put(self, j: int, got: Valid) -> None:
+        """Row ``j`` is valid with these values (found valid on its own)."""
+        self.numbers[j], self.union_ids[j], self.employer_ids[j] = got[0], got[1], got[2]
+        self.employer_names[j], self.values[j] = got[3], got[4]
+
+    def chunk(self, good: list[int], src_rows: list[int]) -> MemberChunk:
+        """The rows ``good`` (indexes, in order) as a ``MemberChunk``."""
+        numbers, values = self.numbers, self.values
+        made: list[list[object]] = [
+            [new_member_id(), numbers[j], src_rows[j], *values[j]] for j in good
+        ]
+        return MemberChunk(
+            [src_rows[j] for j in good],
+            [numbers[j] for j in good],  # type: ignore[misc]
+            [self.union_ids[j] for j in good],  # type: ignore[misc]
+            [self.employer_ids[j] for j in good],  # type: ignore[misc]
+            [self.employer_names[j] for j in good],  # type: ignore[misc]
+            made,
+        )
+
+
 _RETIRED = {"4", "5"}  # 退休, 离休: 保留会籍
 _CHUNK_PARSERS: dict[str, Callable[[object, str], object]] = {
     **_MEMBER_PARSERS,
@@ -331,13 +389,67 @@ class MemberRows(_Base):
 
         A column's values are parsed through a memo (rosters repeat codes, dates and
         organisation codes on most rows), blanks and refusals are found per column, and the
-        certificates are checked row by row. Any row with a problem (a refused or missing
-        value, a certificate error, a status that cannot be imported) is validated again on
-        its own by ``validate``, so its errors are exactly the ones ``validate`` reports.
+        certificates are checked for the whole chunk at once. Any row with a problem (a
+        refused or missing value, a certificate error, a status that cannot be imported) is
+        validated again on its own by ``validate``, so its errors are exactly the ones
+        ``validate`` reports.
         """
+        parsed = self._parse_chunk(rows)
+        if parsed is None:
+            return [self.validate(n, raw) for n, raw in rows]
+        out: list[Valid | list[RowError] | None] = []
+        for j, (n, raw) in enumerate(rows):
+            if parsed.suspect[j]:
+                out.append(self.validate(n, raw))
+            else:
+                out.append(parsed.valid(j))
+        return out
+
+    def members(
+        self, rows: Sequence[tuple[int, Sequence[object]]]
+    ) -> tuple[MemberChunk, list[RowError], int, dict[int, Sequence[object]]]:
+        """A chunk of roster rows → (its valid rows as a ``MemberChunk``, the errors, rows
+        read (not blank), the cells of the rows with errors). The answers of
+        ``validate_chunk``, built in columns; a certificate repeating an earlier row of the
+        sheet (``seen``) is DUPLICATE_IN_FILE."""
+        parsed = self._parse_chunk(rows)
+        if parsed is None:
+            parsed = _Parsed.of_rows([self.validate(n, raw) for n, raw in rows])
+        errors: list[RowError] = []
+        bad: dict[int, Sequence[object]] = {}
+        good: list[int] = []
+        read = 0
+        seen = self.seen
+        for j, (n, raw) in enumerate(rows):
+            if parsed.suspect[j]:
+                got = parsed.answers.get(j) if parsed.answers else self.validate(n, raw)
+                if got is None:
+                    continue  # a blank row
+                if isinstance(got, list):
+                    read += 1
+                    errors.extend(got)
+                    bad[n] = raw
+                    continue
+                parsed.put(j, got)  # valid after all
+            read += 1
+            key = parsed.numbers[j]
+            first = seen.get(key)  # type: ignore[arg-type]
+            if first is not None:
+                msg = f"证件号码与本表第{first}行重复"
+                column = self.header.column_title("certNumber")
+                errors.append(RowError(self.sheet, n, column, "DUPLICATE_IN_FILE", msg))
+                bad[n] = raw
+                continue
+            seen[key] = n  # type: ignore[index]
+            good.append(j)
+        chunk = parsed.chunk(good, [n for n, _ in rows])
+        chunk.members_tally()  # counted here (in the worker process), once
+        return chunk, errors, read, bad
+
+    def _parse_chunk(self, rows: Sequence[tuple[int, Sequence[object]]]) -> _Parsed | None:
+        """The chunk parsed column by column (None: a required column is absent, so every
+        row is validated on its own)."""
         size = len(rows)
-        if not size:
-            return []
         raws = [raw for _, raw in rows]
         suspect = bytearray(size)  # 1: the row is validated again on its own
         cols: dict[str, list[object]] = {}
@@ -353,30 +465,27 @@ class MemberRows(_Base):
         for key in self.must:
             got = parsed.get(key) or cols.get(key)
             if got is None:
-                return [self.validate(n, raw) for n, raw in rows]  # a required column is absent
+                return None
             if key not in parsed:
                 got = [_BLANK if blank(v) else v for v in got]
             if _BLANK in got:
                 for j, g in enumerate(got):
                     if g is _BLANK:
                         suspect[j] = 1
-        numbers = self._certificates(cols["certNumber"], parsed, suspect)
+        numbers = self._certificates(cols["certNumber"], parsed, suspect) if size else []
         statuses = self._statuses(parsed, suspect)
         plain = {k: [None if g is _BLANK else g for g in got] for k, got in parsed.items()}
         plain["status"] = statuses
         nothing = [None] * size
         values = list(zip(*(plain.get(k, nothing) for k in MEMBER_FIELDS), strict=True))
-        union_ids = plain.get("unionId") or [self.union_id] * size
-        employer_ids = plain.get("employerId", nothing)
-        employer_names = plain.get("employerName", nothing)
-        out: list[Valid | list[RowError] | None] = []
-        for j, (n, raw) in enumerate(rows):
-            if suspect[j]:
-                out.append(self.validate(n, raw))
-            else:
-                valid = (numbers[j], union_ids[j], employer_ids[j], employer_names[j], values[j])
-                out.append(valid)  # type: ignore[arg-type]
-        return out
+        return _Parsed(
+            suspect,
+            numbers,
+            plain.get("unionId") or [self.union_id] * size,
+            plain.get("employerId") or [None] * size,
+            plain.get("employerName") or [None] * size,
+            values,
+        )
 
     def _column(
         self,

@@ -118,3 +118,81 @@ def test_chunk_of_nothing() -> None:
     header = detect([(1, list(CANONICAL_MEMBER_HEADER))])
     assert header is not None
     assert MemberRows(header, "s", union_id=None).validate_chunk([]) == []
+
+
+def _members_as_rows(validator: MemberRows, rows: list) -> tuple[list, list, int, dict]:  # type: ignore[type-arg]
+    """``members`` over chunks of 97 rows, gathered: (valid rows, errors, read, bad cells)."""
+    valid: list[tuple[object, ...]] = []
+    errors: list[object] = []
+    read = 0
+    bad: dict[int, object] = {}
+    for start in range(0, len(rows), 97):
+        chunk, chunk_errors, chunk_read, chunk_bad = validator.members(rows[start : start + 97])
+        for i, made in enumerate(chunk.rows):
+            assert made[1:3] == [chunk.cert_keys[i], chunk.src_rows[i]]
+            valid.append(
+                (
+                    chunk.src_rows[i],
+                    chunk.cert_keys[i],
+                    chunk.union_ids[i],
+                    chunk.employer_ids[i],
+                    chunk.employer_names[i],
+                    tuple(made[3:]),
+                )
+            )
+        errors += chunk_errors
+        read += chunk_read
+        bad.update(chunk_bad)
+    return valid, errors, read, bad
+
+
+def test_members_in_columns_match_row_validation_and_refuse_repeats() -> None:
+    header = detect([(1, list(CANONICAL_MEMBER_HEADER))])
+    assert header is not None
+    rows = _rows(800, 3)
+    one_by_one = MemberRows(header, "s", union_id=None)
+    valid, errors, read, seen = [], [], 0, {}  # type: ignore[var-annotated]
+    bad: dict[int, object] = {}
+    for n, raw in rows:
+        got = one_by_one.validate(n, raw)
+        if got is None:
+            continue
+        read += 1
+        if isinstance(got, list):
+            errors += got
+            bad[n] = raw
+        elif got[0] in seen:
+            errors.append(("DUPLICATE_IN_FILE", n, seen[got[0]]))
+            bad[n] = raw
+        else:
+            seen[got[0]] = n
+            valid.append((n, *got))
+    got_valid, got_errors, got_read, got_bad = _members_as_rows(
+        MemberRows(header, "s", union_id=None), rows
+    )
+    assert got_valid == valid
+    assert got_read == read
+    assert got_bad == bad
+    repeats = [e for e in got_errors if e.code == "DUPLICATE_IN_FILE"]
+    assert [("DUPLICATE_IN_FILE", e.row, int(e.message[8:-3])) for e in repeats] == [
+        e for e in errors if isinstance(e, tuple)
+    ]
+    assert [e for e in got_errors if e.code != "DUPLICATE_IN_FILE"] == [
+        e for e in errors if not isinstance(e, tuple)
+    ]
+    assert len(repeats) > 10 and len(valid) > 10  # the sample has both
+
+
+def test_members_without_a_required_column_are_validated_row_by_row() -> None:
+    header = detect([(1, ["姓名", "身份证号码"])])  # no union column, and no --union given
+    assert header is not None
+    number = resident_id("330522", "19800101", 11)
+    chunk, errors, read, bad = MemberRows(header, "s", union_id=None).members(
+        [(2, ["张三", number]), (3, [None, None])]
+    )
+    assert len(chunk) == 0 and read == 1 and list(bad) == [2]
+    assert [(e.row, e.code) for e in errors] == [(2, "REQUIRED")]
+    chunk, errors, read, bad = MemberRows(header, "s", union_id=UNION).members(
+        [(2, ["张三", number]), (3, [None, None])]
+    )
+    assert (chunk.cert_keys, chunk.union_ids, errors, read) == ([f"01:{number}"], [UNION], [], 1)
