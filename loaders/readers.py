@@ -11,12 +11,15 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineSheet, CalamineWorkbook
 
 from graph_service.errors import BadUserInput
+from loaders.xlsx_parts import sheet_parts
 
 Cells = list[object]
+PART_BYTES = 16 << 20  # sheet XML given to calamine at a time (~20-30k rows; xlsx_parts)
 _ZIP, _OLE = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 
@@ -68,8 +71,11 @@ def _workbook(path: Path, label: str) -> list[RawSheet]:
 
     def rows(name: str) -> Iterator[tuple[int, Cells]]:
         try:
-            sheet = book.get_sheet_by_name(name)
-            yield from enumerate(sheet.iter_rows(), start=1)
+            parts = sheet_parts(path, name, part_bytes=PART_BYTES)
+            if parts is None:
+                yield from _sheet_rows(book.get_sheet_by_name(name), whole=True)
+            for part in parts or ():
+                yield from _sheet_rows(CalamineWorkbook.from_filelike(part).get_sheet_by_name(name))
         except Exception as exc:
             raise BadUserInput(
                 f"文件「{label}」的工作表「{name}」无法读取，文件可能已损坏",
@@ -78,6 +84,23 @@ def _workbook(path: Path, label: str) -> list[RawSheet]:
             ) from exc
 
     return [RawSheet(name, rows(name)) for name in names]
+
+
+def _sheet_rows(sheet: CalamineSheet, *, whole: bool = False) -> Iterator[tuple[int, Cells]]:
+    """A sheet's (or a part's) rows with their sheet row numbers; cells from column A, so a
+    part whose first column happens to be empty lines up with the others."""
+    start = sheet.start
+    if start is None:
+        return  # nothing in it
+    first_row, first_column = start
+    pad: Cells = [""] * first_column
+    if whole:  # rows from the sheet's first row, columns from the data's first column
+        for n, cells in enumerate(sheet.iter_rows(), start=1):
+            yield n, cast(Cells, pad + cells if first_column else cells)
+        return
+    grid = sheet.to_python(skip_empty_area=True)  # this part only: rows from its first one
+    for i, cells in enumerate(grid):
+        yield first_row + i + 1, cast(Cells, pad + cells if first_column else cells)
 
 
 def detect_encoding(path: Path) -> str:
