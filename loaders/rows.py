@@ -201,21 +201,17 @@ class _Parsed:
     employer_ids: list[object]
     employer_names: list[object]
     values: list[tuple[object, ...]]
-    answers: dict[int, Valid | list[RowError] | None] | None = None
 
     @classmethod
-    def of_rows(cls, answers: list[Valid | list[RowError] | None]) -> _Parsed:
-        """Row-by-row answers in this shape: every row suspect, its answer kept."""
-        size = len(answers)
-        nothing: list[object] = [None] * size
+    def all_suspect(cls, size: int) -> _Parsed:
+        """Every row to be validated on its own (a required column is absent)."""
         return cls(
             bytearray(b"\x01" * size),
             [None] * size,
-            list(nothing),
-            list(nothing),
-            list(nothing),
+            [None] * size,
+            [None] * size,
+            [None] * size,
             [()] * size,
-            dict(enumerate(answers)),
         )
 
     def valid(self, j: int) -> Valid:
@@ -395,8 +391,6 @@ class MemberRows(_Base):
         ``validate`` reports.
         """
         parsed = self._parse_chunk(rows)
-        if parsed is None:
-            return [self.validate(n, raw) for n, raw in rows]
         out: list[Valid | list[RowError] | None] = []
         for j, (n, raw) in enumerate(rows):
             if parsed.suspect[j]:
@@ -413,8 +407,6 @@ class MemberRows(_Base):
         ``validate_chunk``, built in columns; a certificate repeating an earlier row of the
         sheet (``seen``) is DUPLICATE_IN_FILE."""
         parsed = self._parse_chunk(rows)
-        if parsed is None:
-            parsed = _Parsed.of_rows([self.validate(n, raw) for n, raw in rows])
         errors: list[RowError] = []
         bad: dict[int, Sequence[object]] = {}
         good: list[int] = []
@@ -422,7 +414,7 @@ class MemberRows(_Base):
         seen = self.seen
         for j, (n, raw) in enumerate(rows):
             if parsed.suspect[j]:
-                got = parsed.answers.get(j) if parsed.answers else self.validate(n, raw)
+                got = self.validate(n, raw)
                 if got is None:
                     continue  # a blank row
                 if isinstance(got, list):
@@ -446,9 +438,9 @@ class MemberRows(_Base):
         chunk.members_tally()  # counted here (in the worker process), once
         return chunk, errors, read, bad
 
-    def _parse_chunk(self, rows: Sequence[tuple[int, Sequence[object]]]) -> _Parsed | None:
-        """The chunk parsed column by column (None: a required column is absent, so every
-        row is validated on its own)."""
+    def _parse_chunk(self, rows: Sequence[tuple[int, Sequence[object]]]) -> _Parsed:
+        """The chunk parsed column by column (every row suspect when a required column is
+        absent: each is then validated on its own)."""
         size = len(rows)
         raws = [raw for _, raw in rows]
         suspect = bytearray(size)  # 1: the row is validated again on its own
@@ -465,7 +457,7 @@ class MemberRows(_Base):
         for key in self.must:
             got = parsed.get(key) or cols.get(key)
             if got is None:
-                return None
+                return _Parsed.all_suspect(size)
             if key not in parsed:
                 got = [_BLANK if blank(v) else v for v in got]
             if _BLANK in got:

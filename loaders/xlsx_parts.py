@@ -2,7 +2,7 @@
 
 python-calamine loads a whole sheet at once (python-calamine#42: no streaming reader), about
 1.5 KB a row. For a sheet whose XML is large, the sheet's XML is streamed out of the zip
-and cut at row boundaries into parts of ``rows_per_part`` rows; each part is handed to
+and cut at row boundaries into parts of about ``part_bytes`` of XML; each part is handed to
 calamine as a small workbook (the original's other entries, the sheet's head without its
 ``<dimension>``, the part's rows), so cells are still parsed by calamine, with their styles
 (dates) and shared strings. Rows keep their own ``r`` numbers, so each part knows where it

@@ -140,6 +140,7 @@ def validate_resident_id(
 
 
 _ID_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
+_DATE_PLACES = np.array([10**k for k in range(7, -1, -1)], dtype=np.int64)
 _DIGIT, _X = ord("0"), ord("X")
 _DAYS = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
@@ -164,8 +165,7 @@ def resident_ids_accepted(numbers: list[str], genders: list[str | None], today: 
     check = (12 - (digits @ _ID_WEIGHTS) % 11) % 11
     last = chars[:, 17]
     ok &= np.where(check == 10, last == _X, last == check + _DIGIT)
-    ten = np.array([10**k for k in range(7, -1, -1)], dtype=np.int64)
-    born = digits[:, 6:14] @ ten  # yyyymmdd
+    born = digits[:, 6:14] @ _DATE_PLACES  # yyyymmdd
     year, month, day = born // 10000, born // 100 % 100, born % 100
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
