@@ -8,7 +8,7 @@ never loads it; else a thread); the worker sends each chunk's valid rows in colu
 register (reads) up to two chunks ahead of the one writer, which runs each chunk's one write
 statement in file order. Chunks never share a certificate (in-file duplicates are refused
 before), so a chunk's look-ups cannot depend on an earlier chunk's write. Memory: a few chunks
-in flight, plus the worker's set of certificates seen (in-file duplicates, ~0.15 KB a row); a
+in flight, plus the worker's certificates seen (in-file duplicates, 12 bytes a resident ID); a
 large workbook sheet is parsed by calamine in parts of 16 MB of XML (loaders/xlsx_parts.py), in
 the worker; CSV is streamed."""
 

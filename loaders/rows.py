@@ -41,6 +41,7 @@ from graph_service.domain.validation import (
 from graph_service.errors import BadUserInput
 from graph_service.services.imports import MEMBER_FIELDS, MemberChunk, new_member_id
 from loaders.headers import Header
+from loaders.seen_certificates import SeenCertificates
 from loaders.templates import HUBEI_MEMBER, HUBEI_UNION, HUBEI_UNIT
 
 Record = dict[str, object]
@@ -294,7 +295,7 @@ class MemberRows(_Base):
     def __init__(self, header: Header, sheet: str, *, union_id: str | None) -> None:
         super().__init__(header, sheet)
         self.union_id = union_id
-        self.seen: dict[str, int] = {}  # certKey -> first row of the sheet giving it
+        self.seen = SeenCertificates()  # certKey -> first row of the sheet giving it
         must = {"name", "certNumber"} | {k for k in HUBEI_MEMBER if header.has(k)}
         if union_id is None:
             must.add("unionId")
@@ -409,9 +410,8 @@ class MemberRows(_Base):
         parsed = self._parse_chunk(rows)
         errors: list[RowError] = []
         bad: dict[int, Sequence[object]] = {}
-        good: list[int] = []
+        valid: list[int] = []
         read = 0
-        seen = self.seen
         for j, (n, raw) in enumerate(rows):
             if parsed.suspect[j]:
                 got = self.validate(n, raw)
@@ -424,16 +424,23 @@ class MemberRows(_Base):
                     continue
                 parsed.put(j, got)  # valid after all
             read += 1
-            key = parsed.numbers[j]
-            first = seen.get(key)  # type: ignore[arg-type]
-            if first is not None:
-                msg = f"证件号码与本表第{first}行重复"
-                column = self.header.column_title("certNumber")
-                errors.append(RowError(self.sheet, n, column, "DUPLICATE_IN_FILE", msg))
-                bad[n] = raw
+            valid.append(j)
+        good: list[int] = []
+        earlier = self.seen.earlier(
+            [parsed.numbers[j] for j in valid],  # type: ignore[misc]
+            [rows[j][0] for j in valid],
+        )
+        for j, first in zip(valid, earlier, strict=True):
+            if first is None:
+                good.append(j)
                 continue
-            seen[key] = n  # type: ignore[index]
-            good.append(j)
+            n, raw = rows[j]
+            msg = f"证件号码与本表第{first}行重复"
+            column = self.header.column_title("certNumber")
+            errors.append(RowError(self.sheet, n, column, "DUPLICATE_IN_FILE", msg))
+            bad[n] = raw
+        if len(good) < len(valid):
+            errors.sort(key=lambda e: e.row)  # in row order, as found one row at a time
         chunk = parsed.chunk(good, [n for n, _ in rows])
         chunk.members_tally()  # counted here (in the worker process), once
         return chunk, errors, read, bad
