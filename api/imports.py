@@ -105,6 +105,7 @@ async def upload(
         {"sheet": e.sheet, "row": e.row, "column": e.column, "code": e.code, "message": e.message}
         for e in summary.errors[:100]
     ]
+    summary.errors.close()  # the rejected rows' temporary database
     return JSONResponse(body)
 
 

@@ -40,6 +40,7 @@ from graph_service.services.imports import (
 )
 from loaders.headers import Header, detect
 from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
+from loaders.rejections import RejectedCells, RejectedRows
 from loaders.rows import MemberRows, Record, RowError, UnitRows, blank
 from loaders.templates import MEMBER_COLUMNS, MEMBER_REQUIRED, UNIT_COLUMNS, UNIT_REQUIRED
 
@@ -67,8 +68,12 @@ class ImportSummary:
     rejected: int = 0
     conflicts: int = 0
     seconds: float = 0.0
-    errors: list[RowError] = field(default_factory=list)
-    cells: dict[tuple[str, int], list[object]] = field(default_factory=dict)
+    errors: RejectedRows = field(default_factory=RejectedRows)  # kept out of memory
+
+    @property
+    def cells(self) -> RejectedCells:
+        """The cells of the rejected rows, by (sheet, row)."""
+        return self.errors.cells
 
     def as_dict(self) -> dict[str, object]:
         """The summary without the error rows (for JSON)."""
@@ -315,8 +320,8 @@ class Importer:
                         rejected=_rejected_rows(summary, f.name),
                     )
         summary.seconds = round(time.perf_counter() - began, 3)
-        summary.rejected = len({(e.sheet, e.row) for e in summary.errors})
-        summary.conflicts = len({(e.sheet, e.row) for e in summary.errors if e.conflict})
+        summary.rejected = summary.errors.rows()
+        summary.conflicts = summary.errors.rows(conflicts_only=True)
         return summary
 
     async def _sheet(
@@ -365,8 +370,7 @@ class Importer:
                 await _put(plans, (plan, read), writer)
             await _put(plans, None, writer)
             for future in asked:
-                for n, found in (await future).items():
-                    summary.cells.setdefault((label, n), found)
+                summary.cells.add({(label, n): found for n, found in (await future).items()})
             await writer
         finally:
             if not writer.done():
@@ -689,12 +693,14 @@ def _record_errors(
     errors.extend(_issue_errors(outcome, label, header))
     summary.errors.extend(errors)
     missing = []
+    known: dict[tuple[str, int], Cells] = {}
     for e in errors:
         found = cells.get(e.row)
         if found is None:
             missing.append(e.row)
         else:
-            summary.cells.setdefault((label, e.row), found)
+            known.setdefault((label, e.row), found)
+    summary.cells.add(known)
     return missing
 
 
@@ -707,10 +713,4 @@ def _issue_errors(outcome: Outcome, sheet: str, header: Header) -> list[RowError
 
 def _rejected_rows(summary: ImportSummary, file_name: str) -> int:
     """Rows of one file rejected for any reason: validation, duplicates, the register's refusal."""
-    return len(
-        {
-            (e.sheet, e.row)
-            for e in summary.errors
-            if e.sheet == file_name or e.sheet.startswith(f"{file_name}/")
-        }
-    )
+    return summary.errors.rows(file_name=file_name)

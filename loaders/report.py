@@ -44,8 +44,7 @@ def write_report(summary: ImportSummary, out: Path) -> Path:
         cell = _header_cell(sheet, title, bold)
         header.append(cell)
     sheet.append(header)
-    for e in sorted(summary.errors, key=lambda e: (e.sheet, e.row)):
-        cells = summary.cells.get((e.sheet, e.row), [])
+    for e, cells in summary.errors.by_row():
         sheet.append(
             [e.sheet, e.row, e.column, e.code, e.message, "是" if e.conflict else ""]
             + [_cell(c) for c in cells]
