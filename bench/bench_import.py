@@ -173,7 +173,9 @@ class _Sampler:
         self.sample()
 
 
-async def _run(members: int, fmt: str, bad: float, fsync: str, work: Path) -> dict[str, object]:
+async def _run(
+    members: int, fmt: str, bad: float, fsync: str, work: Path, chunk: int = 5_000
+) -> dict[str, object]:
     with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
         units_name, roster_name, written = pool.submit(
             _write_files, members, fmt, bad, str(work)
@@ -200,8 +202,8 @@ async def _run(members: int, fmt: str, bad: float, fsync: str, work: Path) -> di
     store._graph.query = timed_query  # type: ignore[method-assign]
     try:
         await store.ensure_schema()
-        services = Services.build(store, Settings(write_batch_size=5_000))
-        importer = Importer(services.imports, chunk=5_000)
+        services = Services.build(store, Settings(write_batch_size=chunk))
+        importer = Importer(services.imports, chunk=chunk)
         t0 = time.perf_counter()
         unit_summary = await importer.run([(units, units.name)], operator="bench")
         t1 = time.perf_counter()
@@ -236,6 +238,7 @@ async def _run(members: int, fmt: str, bad: float, fsync: str, work: Path) -> di
         "write_engine_s": round(engine_time[0], 2),
         "engine_rss_mb": engine_rss,
         "appendfsync": fsync,
+        "chunk": chunk,
         "load_avg_1m_before": round(load_before, 2),
         "verify_mismatches": mismatches,
     }
@@ -259,11 +262,14 @@ def main() -> None:
     parser.add_argument("--format", nargs="+", default=["xlsx", "csv"])
     parser.add_argument("--bad", type=float, default=0.0)
     parser.add_argument("--fsync", choices=("always", "everysec"), default="always")
+    parser.add_argument("--chunk", type=int, default=Settings().write_batch_size)
     args = parser.parse_args()
     results = []
     for fmt in args.format:
         with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
-            result = asyncio.run(_run(args.members, fmt, args.bad, args.fsync, Path(tmp)))
+            result = asyncio.run(
+                _run(args.members, fmt, args.bad, args.fsync, Path(tmp), args.chunk)
+            )
         print(json.dumps(result, ensure_ascii=False), flush=True)
         results.append(result)
     save(

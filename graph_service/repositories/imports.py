@@ -42,7 +42,7 @@ class ImportRepository:
             "unions": list(dict.fromkeys(union_ids)),
             "employers": [[i] for i in dict.fromkeys(employer_ids)],
             "named": list(dict.fromkeys(named_union_ids)),
-            "keys": [[k] for k in dict.fromkeys(cert_keys)],
+            "keys": list(dict.fromkeys(cert_keys)),
             "props": list(props),
             "sep": sep,
             "absent": absent,
