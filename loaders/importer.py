@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.spawn
+import os
 import secrets
 import signal
 import threading
@@ -38,6 +40,7 @@ from graph_service.services.imports import (
     Outcome,
     new_batch_id,
 )
+from loaders import worker_main
 from loaders.headers import Header, detect
 from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
 from loaders.rejections import RejectedCells, RejectedRows
@@ -535,7 +538,11 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     """forkserver: workers are forked from a clean server (never from the threaded parent),
     which has the loaders imported already, so a pool starts in milliseconds after the first."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["loaders.importer"])
+    # the server stands in for the parent's __main__ so workers do not run it again
+    prepared = multiprocessing.spawn.get_preparation_data("worker")
+    os.environ[worker_main.MAIN_NAME] = prepared.get("init_main_from_name", "")
+    os.environ[worker_main.MAIN_PATH] = prepared.get("init_main_from_path", "")
+    ctx.set_forkserver_preload(["loaders.worker_main", "loaders.importer"])
     if threading.current_thread() is threading.main_thread():
         # Ctrl-C reaches the whole foreground process group: the server and the workers forked
         # from it ignore SIGINT (kept across exec), so the service's own graceful shutdown

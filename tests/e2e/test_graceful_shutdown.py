@@ -25,7 +25,7 @@ from graph_service.settings import Settings
 from loaders.samples import CANONICAL_MEMBER_HEADER, resident_id, write_csv
 from tests.e2e.serve_process import ServeProcess
 
-ROWS = 20_000  # a few seconds of writing on the project's machines, with appendfsync always
+ROWS = 100_000  # 3-5 s of writing on the project's machines, with appendfsync always
 pytestmark = pytest.mark.slow
 
 
