@@ -106,9 +106,6 @@ class RejectedCells:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
-    def setdefault(self, key: tuple[str, int], cells: Sequence[object]) -> None:
-        self.add({key: cells})
-
     def add(self, cells: Mapping[tuple[str, int], Sequence[object]]) -> None:
         rows = [(s, r, pickle.dumps(list(c), protocol=5)) for (s, r), c in cells.items()]
         if rows:

@@ -430,13 +430,13 @@ class MemberRows(_Base):
             [parsed.numbers[j] for j in valid],  # type: ignore[misc]
             [rows[j][0] for j in valid],
         )
+        column = self.header.column_title("certNumber")
         for j, first in zip(valid, earlier, strict=True):
             if first is None:
                 good.append(j)
                 continue
             n, raw = rows[j]
             msg = f"证件号码与本表第{first}行重复"
-            column = self.header.column_title("certNumber")
             errors.append(RowError(self.sheet, n, column, "DUPLICATE_IN_FILE", msg))
             bad[n] = raw
         if len(good) < len(valid):

@@ -18,6 +18,18 @@ _PLACES = np.append(10 ** np.arange(16, -1, -1, dtype=np.int64) * 11, 1)  # 17 d
 _CHECK = frozenset("0123456789X")
 
 
+def _is_resident(key: str) -> bool:
+    """``01:``, 17 ASCII digits and a check character 0-9 or X."""
+    digits = key[3:20]
+    return (
+        len(key) == _RESIDENT_LENGTH
+        and key.startswith("01:")
+        and digits.isascii()
+        and digits.isdigit()
+        and key[20] in _CHECK
+    )
+
+
 class SeenCertificates:
     """Certificate keys seen in one sheet, with the row that gave each first."""
 
@@ -32,21 +44,14 @@ class SeenCertificates:
         """For each key (given in row order), the row that gave it before: in an earlier call
         or earlier in ``keys``; None for a first appearance, which is remembered."""
         out: list[int | None] = [None] * len(keys)
-        resident = [
-            j
-            for j, k in enumerate(keys)
-            if len(k) == _RESIDENT_LENGTH
-            and k.startswith("01:")
-            and k[3:20].isascii()
-            and k[3:20].isdigit()
-            and k[20] in _CHECK
-        ]
-        chosen = set(resident)
+        resident: list[int] = []
         for j, key in enumerate(keys):
-            if j not in chosen:
-                first = self._others.setdefault(key, rows[j])
-                if first != rows[j]:
-                    out[j] = first
+            if _is_resident(key):
+                resident.append(j)
+                continue
+            first = self._others.setdefault(key, rows[j])
+            if first != rows[j]:
+                out[j] = first
         if resident:
             self._residents(resident, keys, rows, out)
         return out

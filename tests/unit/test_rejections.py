@@ -50,7 +50,7 @@ def test_cells_first_kept_and_listed_by_sheet_and_row() -> None:
     rejected = RejectedRows()
     rejected.extend(_errors())
     rejected.cells.add({("a.csv", 9): ["张三", "男", date(2001, 5, 6)], ("a.csv", 3): [None]})
-    rejected.cells.setdefault(("a.csv", 9), ["later"])  # the first cells given are kept
+    rejected.cells.add({("a.csv", 9): ["later"]})  # the first cells given are kept
     assert rejected.cells[("a.csv", 9)] == ["张三", "男", date(2001, 5, 6)]
     assert rejected.cells.get(("b.xlsx/花名册", 4), []) == []
     assert len(rejected.cells) == 2
