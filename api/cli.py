@@ -25,14 +25,16 @@ from api.cli_audit import audit_app, audited
 from api.cli_backup import register_backup_commands
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
+from graph_service.domain.models import Union
 from graph_service.errors import UnionTreeError
+from graph_service.services.imports import BootstrapOutcome
 from graph_service.settings import load_settings
 
 app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_is_help=True)
 app.add_typer(audit_app, name="audit")  # audit verify | prune (api/cli_audit.py)
 app.add_typer(accounts_app, name="accounts")  # create/disable/reset/list: api/cli_accounts.py
 register_backup_commands(app)  # backup --to/--verify, restore --from: api/cli_backup.py
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)  # long Chinese lines never break mid-word
 T = TypeVar("T")
 
 _STAGES = {
@@ -47,8 +49,9 @@ _STAGES = {
 }
 
 
-def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
-    """Open the configured engine, run ``work``, close it; errors become a message and exit 1."""
+def _run(work: Callable[[Runtime], Awaitable[T]], *, failed: int = 1) -> T:
+    """Open the configured engine, run ``work``, close it; errors become a message and exit
+    ``failed`` (1 unless the command says otherwise)."""
 
     async def main() -> T:
         runtime = await open_runtime(load_settings())
@@ -60,10 +63,18 @@ def _run(work: Callable[[Runtime], Awaitable[T]]) -> T:
     try:
         return asyncio.run(main())
     except UnionTreeError as exc:
+        hint = _HINTS.get(exc.field or "", "") if exc.reason in _HINTED else ""
         console.print(
-            f"[red]错误[/red] [{exc.code}{'/' + exc.reason if exc.reason else ''}] {exc.message}"
+            f"[red]错误[/red] [{exc.code}{'/' + exc.reason if exc.reason else ''}] "
+            f"{exc.message}{hint}"
         )
-        raise typer.Exit(1) from None
+        raise typer.Exit(failed) from None
+
+
+_HINTED = {"NO_UNION", "UNION_NAME_NOT_FOUND", "UNION_NAME_AMBIGUOUS"}
+_HINTS = {"union": "（命令行：--union 工会代码）", "unionName": "（命令行：--union 工会代码）"}
+"""The command line's own way to give what a service message asks for (messages name no flag:
+the same services answer HTTP uploads)."""
 
 
 @app.command()
@@ -178,18 +189,35 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="xlsx/xls/csv files", exists=False)],
     union: Annotated[str | None, typer.Option("--union", help="union code of a roster")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="validate, write nothing")] = False,
-    report: Annotated[Path | None, typer.Option("--report", help="error report xlsx")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="report xlsx")] = None,
+    strict: Annotated[
+        bool,
+        typer.Option("--strict", help="reject rows leaving a must-collect field blank"),
+    ] = False,
 ) -> None:
-    """Import 附件1/附件3/Hubei/canonical files; exit 1 when any row was rejected."""
+    """Import 附件1/附件3/Hubei/canonical files.
+
+    Exit 0: no row rejected (rows with blank must-collect fields are imported, their gaps
+    listed); 1: rows rejected; 2: nothing imported (an unreadable or unusable file, an
+    unknown --union)."""
     from loaders.cli_support import run_import
     from loaders.importer import start_worker_server
 
     start_worker_server(files)  # starts while the engine does
-    arguments = {"files": [f.name for f in files], "unionId": union, "dryRun": dry_run}
+    arguments = {
+        "files": [f.name for f in files],
+        "unionId": union,
+        "dryRun": dry_run,
+        "strict": strict,
+    }
     summary = _run(
         lambda rt: audited(
-            rt, "import", arguments, run_import(rt, files, union, dry_run, report, console)
-        )
+            rt,
+            "import",
+            arguments,
+            run_import(rt, files, union, dry_run, report, console, strict=strict),
+        ),
+        failed=2,
     )
     if summary.rejected:
         raise typer.Exit(1)
@@ -220,14 +248,48 @@ def bootstrap(
 ) -> None:
     """Create the national root and the province, city and county federations (idempotent)."""
 
-    async def work(runtime: Runtime) -> object:
+    async def work(runtime: Runtime) -> BootstrapOutcome:
         created = runtime.services.imports.bootstrap(province, operator="cli")
         return await audited(runtime, "bootstrap", {"province": province}, created)
 
     out = _run(work)
+    console.print(f"地方总工会：新建 {out.created}，更新 {out.updated}，已存在 {out.unchanged}")
+    typer.echo(f"全国总工会\t{out.national_id}")  # stdout: ids for scripts (accounts create)
+    typer.echo(f"{out.province_name}\t{out.province_id}")
     console.print(
-        f"地方总工会：新建 {out.created}，更新 {out.updated}，已存在 {out.unchanged}"  # type: ignore[attr-defined]
+        f"下一步：union-tree accounts create admin --union {out.province_id} --role admin",
+        highlight=False,
     )
+
+
+@app.command("unions")
+def unions(
+    name: Annotated[str | None, typer.Option("--name", help="part of the union's name")] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", help="NATIONAL|PROVINCE|CITY|COUNTY|…|GRASSROOTS")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="at most this many")] = 50,
+) -> None:
+    """List unions with their ids (id, level, name, parent id), tab-separated on stdout."""
+    from graph_service.domain.codes import UnionLevel
+
+    wanted = UnionLevel.parse(level, field="level").value if level else None
+
+    async def work(runtime: Runtime) -> tuple[list[Union], int]:
+        page = await runtime.services.tree.search_unions(
+            name_contains=name, level=wanted, under=None, first=limit, after=None
+        )
+        return page.items, page.total_count
+
+    found, total = _run(work)
+    for u in found:
+        typer.echo(f"{u.id}\t{u.level.value}\t{u.name}\t{u.parent_id or ''}")
+    more = (
+        f"（只列出前 {len(found)} 个，可用 --name/--level 缩小或 --limit 放宽）"
+        if total > len(found)
+        else ""
+    )
+    console.print(f"共 {total} 个工会{more}", highlight=False)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,12 @@ class DataQualityRow:
         description="不合规条数：CERT 证件号、PHONE 手机号、TEMP_CODE 临时赋码、UNIT_CODE 单位代码"
     )
     duplicates: int = strawberry.field(description="同名单位的数量")
+    members_with_gaps: int = strawberry.field(
+        description="9项必采信息中至少一项未填的会员人数（导入时记为缺项，不拒绝）"
+    )
+    missing_member_fields: list[Count] = strawberry.field(
+        description="各必采项未填的会员人数（key 为字段名）"
+    )
 
     @classmethod
     def from_domain(cls, r: domain.DataQualityRow) -> DataQualityRow:
@@ -36,6 +42,8 @@ class DataQualityRow:
             unit_fields_filled=r.unit_fields_filled,
             invalid=[Count.from_domain(c) for c in r.invalid],
             duplicates=r.duplicates,
+            members_with_gaps=r.members_with_gaps,
+            missing_member_fields=[Count.from_domain(c) for c in r.missing_member_fields],
         )
 
 

@@ -1,5 +1,7 @@
-"""Bulk import over HTTP: ``POST /imports`` (multipart files, ``union``, ``dryRun``) returns the
-same summary as the CLI; ``GET /imports/{batchId}/report`` downloads the error report.
+"""Bulk import over HTTP: ``POST /imports`` (multipart files, ``union``, ``dryRun``, ``strict``)
+returns the same summary as the CLI (rows with gaps counted apart; ``strict``: a blank
+must-collect field rejects the row); ``GET /imports/{batchId}/report`` downloads the report
+(errors and gaps).
 
 Both need a bearer token. An upload is confined to the uploader's subtree row by row
 (api/scoped_imports.py; viewers may not upload: FORBIDDEN); a report can be downloaded by accounts
@@ -12,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from itertools import islice
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -47,6 +50,8 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as out:
         out.write(text)
+
+
 _SAFE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 
 
@@ -63,6 +68,7 @@ async def upload(
     files: Annotated[list[UploadFile], File(description="xlsx/xls/csv")],
     union: Annotated[str | None, Form()] = None,
     dry_run: Annotated[bool, Form(alias="dryRun")] = False,
+    strict: Annotated[bool, Form()] = False,
 ) -> JSONResponse:
     """Import the uploaded files; 200 with the summary, 4xx with a code when a file is unusable."""
     runtime: Runtime = request.app.state.runtime
@@ -71,6 +77,7 @@ async def upload(
         "files": [Path(f.filename or "").name for f in files],
         "unionId": union,
         "dryRun": dry_run,
+        "strict": strict,
     }
     if not principal.may_change:
         await record_request(request, principal, "importUpload", audited, "FORBIDDEN")
@@ -86,14 +93,14 @@ async def upload(
             saved.append((path, name))
         try:
             summary = await Importer(scoped).run(
-                saved, union_id=union or None, dry_run=dry_run, operator=operator
+                saved, union_id=union or None, dry_run=dry_run, operator=operator, strict=strict
             )
         except UnionTreeError as exc:
             await record_request(request, principal, "importUpload", audited, exc.code)
             return _error(exc)
     await record_request(request, principal, "importUpload", audited)
     body = summary.as_dict()
-    if summary.errors:
+    if summary.errors or summary.with_gaps:
         key = summary.batch_ids[0]
         folder = _reports(request)
         written = write_report(summary, folder / f"{key}.xlsx")
@@ -103,7 +110,10 @@ async def upload(
         body["reportUrl"] = f"/imports/{key}/report"
     body["errors"] = [
         {"sheet": e.sheet, "row": e.row, "column": e.column, "code": e.code, "message": e.message}
-        for e in summary.errors[:100]
+        for e, _ in islice(summary.errors.by_row(), 100)  # in row order
+    ]
+    body["gapsByColumn"] = [
+        {"column": column, "rows": count} for column, count in summary.errors.gaps_by_column()
     ]
     summary.errors.close()  # the rejected rows' temporary database
     return JSONResponse(body)

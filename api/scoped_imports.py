@@ -11,7 +11,6 @@ union outside the scope is reported without naming that union. Valid rows in sco
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -23,7 +22,6 @@ from graph_service.errors import NotFound
 from graph_service.services.imports import BatchInfo, ImportService, MemberPlan, Outcome, RowIssue
 from graph_service.services.registry import Services
 
-_ELSEWHERE = re.compile(r"（([0-9A-Za-z]{6,32})）")
 _OTHER_UNION = "该证件号已是其他工会的在册会员，一证一会员，不能重复入会；如需转会请办理会籍接转"
 
 
@@ -53,7 +51,7 @@ class ScopedImports:
         found = await self._inner.union_by_exact_name(name)
         if not await self._scope().union_in(found):
             raise NotFound(
-                f"未找到名称为「{name}」的工会，请用 --union 指定工会代码",
+                f"未找到名称为「{name}」的工会，请指定所属工会的代码",
                 reason="UNION_NAME_NOT_FOUND",
                 field="unionName",
             )
@@ -72,10 +70,9 @@ class ScopedImports:
             if not inside[str(r["unionId"])]
         ]
         for i, issue in enumerate(plan.outcome.issues):
-            if issue.code == "MEMBER_ACTIVE_ELSEWHERE":
-                named = _ELSEWHERE.search(issue.message)
-                if named is None or not await scope.union_in(named.group(1)):
-                    plan.outcome.issues[i] = replace(issue, message=_OTHER_UNION)
+            other = issue.other_union
+            if other is not None and not await scope.union_in(other):
+                plan.outcome.issues[i] = replace(issue, message=_OTHER_UNION, other_union=None)
         plan.outcome.issues.extend(issues)
         return plan
 

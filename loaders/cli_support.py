@@ -7,6 +7,7 @@ import getpass
 import sys
 import time
 from collections.abc import Sequence
+from itertools import islice
 from pathlib import Path
 
 from rich.console import Console
@@ -21,9 +22,10 @@ from loaders.report import write_report
 def summary_line(s: ImportSummary) -> str:
     """The summary in one Chinese line."""
     mode = "（试运行，未写入）" if s.dry_run else ""
+    gaps = f"；已导入但有必采项未填 {s.with_gaps} 行（共 {s.gaps} 项）" if s.with_gaps else ""
     return (
-        f"读取 {s.rows} 行：新增 {s.created}，更新 {s.updated}，未变化 {s.unchanged}，"
-        f"拒绝 {s.rejected}（其中冲突 {s.conflicts}）；用时 {s.seconds:.1f} 秒{mode}"
+        f"共读取 {s.rows} 行：新增 {s.created}，更新 {s.updated}，未变化 {s.unchanged}，"
+        f"拒绝 {s.rejected}（其中冲突 {s.conflicts}）{gaps}；用时 {s.seconds:.1f} 秒{mode}"
     )
 
 
@@ -34,6 +36,8 @@ async def run_import(
     dry_run: bool,
     report: Path | None,
     console: Console,
+    *,
+    strict: bool = False,
 ) -> ImportSummary:
     """Import the files with progress, print the summary, write the report if asked."""
     for path in files:
@@ -54,22 +58,33 @@ async def run_import(
 
         def progress(done: int, rate: float) -> None:
             if tty:
-                bar.update(task, description=f"已处理 {done:,} 行（{rate:,.0f} 行/秒）")
+                bar.update(task, description=f"进行中：已处理 {done:,} 行（{rate:,.0f} 行/秒）")
             elif time.monotonic() - last[0] >= 2.0:
                 last[0] = time.monotonic()
-                console.print(f"已处理 {done} 行，{rate:.0f} 行/秒", highlight=False)
+                console.print(f"进行中：已处理 {done} 行，{rate:.0f} 行/秒", highlight=False)
 
         summary = await importer.run(
-            named, union_id=union, dry_run=dry_run, operator=getpass.getuser(), progress=progress
+            named,
+            union_id=union,
+            dry_run=dry_run,
+            operator=getpass.getuser(),
+            progress=progress,
+            strict=strict,
         )
     console.print(summary_line(summary), highlight=False)
-    for e in summary.errors[:20]:
+    for warning in summary.warnings:
+        console.print(f"  [yellow]注意[/yellow] {warning}", highlight=False)
+    for unused in summary.unused_columns:
+        console.print(f"  未使用的列：{unused}", highlight=False)
+    for e, _ in islice(summary.errors.by_row(), 20):  # in row order
         console.print(
             f"  {e.sheet} 第{e.row}行 [{e.column}] {e.code}：{e.message}", highlight=False
         )
     if len(summary.errors) > 20:
         console.print(f"  ……共 {len(summary.errors)} 条错误", highlight=False)
+    for column, count in summary.errors.gaps_by_column():
+        console.print(f"  必采项未填（已导入）：{column} {count} 行", highlight=False)
     if report is not None:
         write_report(summary, report)
-        console.print(f"错误报告：{report}", highlight=False)
+        console.print(f"导入报告（汇总、错误明细、缺项明细）：{report}", highlight=False)
     return summary

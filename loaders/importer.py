@@ -31,7 +31,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from graph_service.errors import BadUserInput
+from graph_service.errors import BadUserInput, UnionTreeError
 from graph_service.services.imports import (
     BatchInfo,
     ImportService,
@@ -44,7 +44,7 @@ from loaders import worker_main
 from loaders.headers import Header, detect
 from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
 from loaders.rejections import RejectedCells, RejectedRows
-from loaders.rows import MemberRows, Record, RowError, UnitRows, blank
+from loaders.rows import MemberRows, Record, RowError, RowGap, UnitRows, blank
 from loaders.templates import MEMBER_COLUMNS, MEMBER_REQUIRED, UNIT_COLUMNS, UNIT_REQUIRED
 
 Progress = Callable[[int, float], None]
@@ -70,6 +70,12 @@ class ImportSummary:
     unchanged: int = 0
     rejected: int = 0
     conflicts: int = 0
+    with_gaps: int = 0  # imported rows leaving a must-collect field blank
+    gaps: int = 0  # blank must-collect cells of those rows
+    strict: bool = False  # gaps were errors
+    unused_columns: list[str] = field(default_factory=list)  # "sheet：列" read but not used
+    warnings: list[str] = field(default_factory=list)  # e.g. roster 工会名称 ≠ --union
+    headers: dict[str, list[str]] = field(default_factory=dict)  # sheet -> original headers
     seconds: float = 0.0
     errors: RejectedRows = field(default_factory=RejectedRows)  # kept out of memory
 
@@ -83,6 +89,9 @@ class ImportSummary:
         keys = ("files", "batch_ids", "dry_run", "rows", "created", "updated", "unchanged")
         out: dict[str, object] = {k: getattr(self, k) for k in keys}
         out |= {"rejected": self.rejected, "conflicts": self.conflicts, "seconds": self.seconds}
+        out |= {"rowsWithGaps": self.with_gaps, "gaps": self.gaps, "strict": self.strict}
+        out["unusedColumns"] = self.unused_columns
+        out["warnings"] = self.warnings
         out["batchIds"], out["dryRun"] = out.pop("batch_ids"), out.pop("dry_run")
         return out
 
@@ -96,6 +105,7 @@ class _Sheet:
     headers: list[str]
     union_id: str | None = None
     token: str = ""  # names the sheet's stream in the worker process
+    warning: str = ""  # said in the summary (the roster names another union than --union)
 
 
 @dataclass
@@ -158,6 +168,8 @@ async def _prepare(
                 found.union_id = fixed
                 if found.header.kind == "members" and fixed is None:
                     found.union_id = await _roster_union(service, found)
+                elif found.header.kind == "members":
+                    found.warning = await _union_mismatch(service, found, fixed, name)
                 sheets.append(found)
         if not sheets:
             if not filled:
@@ -213,6 +225,35 @@ def _reopened(
     yield from ((n, c) for n, c in raw.rows if n > header.row)
 
 
+async def _union_mismatch(
+    service: ImportService, sheet: _Sheet, fixed: str | None, file_name: str
+) -> str:
+    """A warning when the 工会名称 written above a roster names another union than the one
+    given (the given union wins: every row is imported into it)."""
+    name = sheet.header.meta.get("unionName")
+    if not name or fixed is None:
+        return ""
+    try:
+        named = await service.union_by_exact_name(name)
+    except UnionTreeError:
+        named = None
+    if named == fixed:
+        return ""
+    return (
+        f"文件「{file_name}」工作表「{sheet.name}」表头的工会名称「{name}」与指定的工会"
+        f"（{fixed}）不一致：已按指定的工会导入，请核对"
+    )
+
+
+def _unused_columns(label: str, header: Header) -> list[str]:
+    """Columns of a sheet that no field reads (民族, a roster's 工会名称 column …)."""
+    unused = []
+    for key, title in zip(header.keys, header.titles, strict=False):
+        if title and (key is None or (header.kind == "members" and key == "unionName")):
+            unused.append(f"{label}：{title}")
+    return unused
+
+
 async def _roster_union(service: ImportService, sheet: _Sheet) -> str | None:
     """A roster's union: the 工会名称 written above the table (exact name), else per row."""
     name = sheet.header.meta.get("unionName")
@@ -221,7 +262,7 @@ async def _roster_union(service: ImportService, sheet: _Sheet) -> str | None:
     if sheet.header.has("unionId"):
         return None
     raise BadUserInput(
-        f"工作表「{sheet.name}」未写明工会名称，也没有“工会编码”列：请用 --union 指定工会",
+        f"工作表「{sheet.name}」未写明工会名称，也没有“工会编码”列：请指定所属工会的代码",
         reason="NO_UNION",
         field="union",
     )
@@ -239,7 +280,7 @@ def _skippable(cells: Cells) -> bool:
 
 
 def _validate(
-    validator: MemberRows | UnitRows, rows: list[tuple[int, Cells]]
+    validator: UnitRows, rows: list[tuple[int, Cells]], gaps: list[RowGap]
 ) -> tuple[list[Record], list[RowError], int]:
     records: list[Record] = []
     errors: list[RowError] = []
@@ -247,7 +288,7 @@ def _validate(
     for n, cells in rows:
         if _skippable(cells):
             continue
-        record, problems = validator(n, cells)
+        record, problems = validator(n, cells, gaps)
         if record is None and not problems:
             continue
         read += 1
@@ -260,9 +301,9 @@ def _validate(
 
 def _validate_members(
     validator: MemberRows, rows: list[tuple[int, Cells]]
-) -> tuple[MemberChunk, list[RowError], int, dict[int, Cells]]:
+) -> tuple[MemberChunk, list[RowError], int, dict[int, Cells], list[RowGap]]:
     """A chunk of roster rows → (valid rows in columns, errors, rows read, cells of the rows
-    with errors); note lines (备注, 合计 …) are skipped."""
+    with errors, gaps of the valid rows); note lines (备注, 合计 …) are skipped."""
     return validator.members([(n, cells) for n, cells in rows if not _skippable(cells)])  # type: ignore[return-value]
 
 
@@ -272,6 +313,7 @@ class Importer:
     def __init__(self, service: ImportService, *, chunk: int = 5_000) -> None:
         self._service = service
         self._chunk = chunk
+        self._strict = False
 
     async def run(
         self,
@@ -281,8 +323,11 @@ class Importer:
         dry_run: bool = False,
         operator: str = "cli",
         progress: Progress | None = None,
+        strict: bool = False,
     ) -> ImportSummary:
-        """Import the files; raises BadUserInput (nothing written) for an unusable file."""
+        """Import the files; raises BadUserInput (nothing written) for an unusable file.
+        ``strict``: a blank must-collect field rejects the row instead of being a gap."""
+        self._strict = strict
         with _Worker() as worker:
             return await self._run(
                 worker, files, union_id, dry_run, operator, progress or (lambda done, rate: None)
@@ -300,6 +345,14 @@ class Importer:
         began = time.perf_counter()
         prepared = await _prepare(self._service, files, union_id, operator, worker)
         summary = ImportSummary([f.name for f in prepared], [f.batch.id for f in prepared], dry_run)
+        summary.strict = self._strict
+        for f in prepared:
+            for sheet in f.sheets:
+                label = sheet.name if sheet.name == f.name else f"{f.name}/{sheet.name}"
+                summary.headers[label] = sheet.headers
+                summary.unused_columns += _unused_columns(label, sheet.header)
+                if sheet.warning:
+                    summary.warnings.append(sheet.warning)
         if not dry_run:
             for f in prepared:
                 await self._service.record_batch(f.batch, state="RUNNING")
@@ -325,6 +378,7 @@ class Importer:
         summary.seconds = round(time.perf_counter() - began, 3)
         summary.rejected = summary.errors.rows()
         summary.conflicts = summary.errors.rows(conflicts_only=True)
+        summary.with_gaps, summary.gaps = summary.errors.gap_counts()
         return summary
 
     async def _sheet(
@@ -340,15 +394,16 @@ class Importer:
         label = sheet.name if sheet.name == f.name else f"{f.name}/{sheet.name}"
         seen: dict[str, int] = {}
         if sheet.header.kind == "units":
-            validator = UnitRows(sheet.header, label)
+            validator = UnitRows(sheet.header, label, strict=self._strict)
             item = await asyncio.to_thread(_next_validated, _chunks(sheet.rows, 10**9), validator)
             while item is not None:
-                rows, records, errors, read = item
+                rows, records, errors, read, gaps = item
                 records = _dedupe(records, seen, label, errors, sheet.header)
                 outcome = await self._service.import_units(
                     records, default_parent=sheet.union_id, batch=f.batch, dry_run=dry_run
                 )
                 _record_errors(summary, label, sheet.header, dict(rows), errors, outcome)
+                summary.errors.add_gaps(gaps)
                 _count(f, summary, read, outcome)
                 item = await asyncio.to_thread(
                     _next_validated, _chunks(sheet.rows, 10**9), validator
@@ -363,11 +418,12 @@ class Importer:
         writer = asyncio.create_task(self._write_plans(plans, f, summary, dry_run, began, report))
         asked: list[asyncio.Future[dict[int, Cells]]] = []  # cells of refused rows, in flight
         try:
-            async for chunk, errors, read, cells, number in self._member_chunks(
+            async for chunk, errors, read, cells, gaps, number in self._member_chunks(
                 f, sheet, label, worker
             ):
                 plan: MemberPlan = await self._service.plan_members(chunk, batch=f.batch)
                 missing = _record_errors(summary, label, sheet.header, cells, errors, plan.outcome)
+                summary.errors.add_gaps(gaps)
                 if missing:  # refused by the register: the worker still holds their cells
                     asked.append(worker.call(_worker_cells, sheet.token, number, missing))
                 await _put(plans, (plan, read), writer)
@@ -401,9 +457,11 @@ class Importer:
 
     async def _member_chunks(
         self, f: _File, sheet: _Sheet, label: str, worker: _Worker
-    ) -> AsyncIterator[tuple[MemberChunk, list[RowError], int, Mapping[int, Cells], int]]:
+    ) -> AsyncIterator[
+        tuple[MemberChunk, list[RowError], int, Mapping[int, Cells], list[RowGap], int]
+    ]:
         """Validated chunks in file order (with their number), produced a few chunks ahead."""
-        validator = MemberRows(sheet.header, label, union_id=sheet.union_id)
+        validator = MemberRows(sheet.header, label, union_id=sheet.union_id, strict=self._strict)
         number = 0
         if f.path.stat().st_size < _PROCESS_FROM_BYTES:
             chunks = _chunks(sheet.rows, self._chunk)
@@ -417,7 +475,16 @@ class Importer:
         # tasks of a one-worker pool run in order, so the stream's state lives in the worker.
         # It sends valid rows in columns and the cells of invalid rows only, and keeps the
         # last chunks' cells for the rows the register refuses (``_worker_cells``).
-        spec = (str(f.path), f.name, sheet.name, sheet.header, label, sheet.union_id, self._chunk)
+        spec = (
+            str(f.path),
+            f.name,
+            sheet.name,
+            sheet.header,
+            label,
+            sheet.union_id,
+            self._chunk,
+            self._strict,
+        )
         queue: list[asyncio.Future[_Validated | _Failed | None]] = []
 
         def submit() -> None:
@@ -440,9 +507,11 @@ class Importer:
                 waiting.cancel()
 
 
-_Validated = tuple[MemberChunk, list[RowError], int, Mapping[int, Cells]]
+_Validated = tuple[MemberChunk, list[RowError], int, Mapping[int, Cells], list[RowGap]]
 """A validated member chunk: valid rows, errors, rows read, the cells of (at least) the
-invalid rows."""
+invalid rows, the valid rows' gaps."""
+_Spec = tuple[str, str, str, Header, str, str | None, int, bool]
+"""A member sheet for the worker: path, file name, sheet, header, label, union, chunk, strict."""
 
 
 @dataclass(frozen=True)
@@ -492,7 +561,7 @@ _STREAMS: dict[str, _Stream] = {}
 class _Stream:
     """A member sheet being validated in the worker process."""
 
-    spec: tuple[str, str, str, Header, str, str | None, int]
+    spec: _Spec
     chunks: Iterator[list[tuple[int, Cells]]]
     validator: MemberRows
     sent: int = 0  # chunks handed out
@@ -555,31 +624,29 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def _worker_next(
-    token: str, spec: tuple[str, str, str, Header, str, str | None, int]
-) -> _Validated | _Failed | None:
+def _worker_next(token: str, spec: _Spec) -> _Validated | _Failed | None:
     """In the worker process: the next validated chunk of a member sheet (None at the end).
     The rows of the last chunks stay here for ``_worker_cells``."""
-    header, label, union_id, size = spec[3:]
+    header, label, union_id, size, strict = spec[3:]
     try:
         state = _STREAMS.get(token)
         if state is None:
             body = _LOCATED.pop(token, None) or _body(spec)
-            validator = MemberRows(header, label, union_id=union_id)
+            validator = MemberRows(header, label, union_id=union_id, strict=strict)
             state = _STREAMS[token] = _Stream(spec, _chunks(body, size), validator)
         rows = next(state.chunks, None)
         if rows is None:
             return None
-        chunk, errors, read, cells = _validate_members(state.validator, rows)
+        chunk, errors, read, cells, gaps = _validate_members(state.validator, rows)
     except BadUserInput as exc:
         return _Failed.of(exc)
     state.recent[state.sent] = rows
     state.recent.pop(state.sent - _KEPT, None)
     state.sent += 1
-    return chunk, errors, read, cells
+    return chunk, errors, read, cells, gaps
 
 
-def _body(spec: tuple[str, str, str, Header, str, str | None, int]) -> Iterator[tuple[int, Cells]]:
+def _body(spec: _Spec) -> Iterator[tuple[int, Cells]]:
     """The rows of a sheet below its header, read afresh from the file."""
     path, display, sheet_name, header = spec[:4]
     raw = next(r for r in open_sheets(Path(path), display) if r.name == sheet_name)
@@ -619,8 +686,8 @@ def _next_members(
     rows = next(chunks, None)
     if rows is None:
         return None
-    chunk, errors, read, _ = _validate_members(validator, rows)
-    return chunk, errors, read, dict(rows)
+    chunk, errors, read, _, gaps = _validate_members(validator, rows)
+    return chunk, errors, read, dict(rows), gaps
 
 
 def _chunks(rows: Iterator[tuple[int, Cells]], size: int) -> Iterator[list[tuple[int, Cells]]]:
@@ -630,12 +697,13 @@ def _chunks(rows: Iterator[tuple[int, Cells]], size: int) -> Iterator[list[tuple
 
 def _next_validated(
     chunks: Iterator[list[tuple[int, Cells]]], validator: UnitRows
-) -> tuple[list[tuple[int, Cells]], list[Record], list[RowError], int] | None:
+) -> tuple[list[tuple[int, Cells]], list[Record], list[RowError], int, list[RowGap]] | None:
     rows = next(chunks, None)
     if rows is None:
         return None
-    records, errors, read = _validate(validator, rows)
-    return rows, records, errors, read
+    gaps: list[RowGap] = []
+    records, errors, read = _validate(validator, rows, gaps)
+    return rows, records, errors, read, gaps
 
 
 def _dedupe(

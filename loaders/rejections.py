@@ -11,13 +11,20 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import overload
 
-from loaders.rows import RowError
+from loaders.rows import RowError, RowGap
 
 _SCHEMA = """
 CREATE TABLE errors (seq INTEGER PRIMARY KEY, sheet TEXT, row INTEGER, col TEXT, code TEXT,
                      message TEXT, conflict INTEGER);
 CREATE TABLE cells (sheet TEXT, row INTEGER, data BLOB, PRIMARY KEY (sheet, row));
+CREATE INDEX errors_row ON errors (sheet, row);
+CREATE TABLE gaps (seq INTEGER PRIMARY KEY, sheet TEXT, row INTEGER, col TEXT);
 """
+_GAPS_OF_IMPORTED = (
+    "FROM gaps g WHERE NOT EXISTS"
+    " (SELECT 1 FROM errors e WHERE e.sheet = g.sheet AND e.row = g.row)"
+)
+"""Gaps of rows that were imported (a row refused later, by the register, lists errors only)."""
 _FIELDS = "sheet, row, col, code, message, conflict"
 
 
@@ -41,6 +48,35 @@ class RejectedRows:
         if rows:
             self._db.executemany(f"INSERT INTO errors ({_FIELDS}) VALUES (?,?,?,?,?,?)", rows)
             self._count += len(rows)
+
+    def add_gaps(self, gaps: Iterable[RowGap]) -> None:
+        """Record must-collect fields left blank on rows that are imported."""
+        rows = [(g.sheet, g.row, g.column) for g in gaps]
+        if rows:
+            self._db.executemany("INSERT INTO gaps (sheet, row, col) VALUES (?,?,?)", rows)
+
+    def gaps(self) -> Iterator[RowGap]:
+        """The gaps of imported rows, by sheet and row."""
+        found = self._db.execute(
+            f"SELECT g.sheet, g.row, g.col {_GAPS_OF_IMPORTED} ORDER BY g.sheet, g.row, g.seq"
+        )
+        for sheet, row, column in found:
+            yield RowGap(sheet, row, column)
+
+    def gap_counts(self) -> tuple[int, int]:
+        """(imported rows with at least one gap, gaps) of the import."""
+        rows = self._db.execute(
+            f"SELECT count(*) FROM (SELECT DISTINCT g.sheet, g.row {_GAPS_OF_IMPORTED})"
+        ).fetchone()[0]
+        total = self._db.execute(f"SELECT count(*) {_GAPS_OF_IMPORTED}").fetchone()[0]
+        return int(rows), int(total)
+
+    def gaps_by_column(self) -> list[tuple[str, int]]:
+        """How many imported rows leave each must-collect column blank, most first."""
+        found = self._db.execute(
+            f"SELECT g.col, count(*) AS n {_GAPS_OF_IMPORTED} GROUP BY g.col ORDER BY n DESC, g.col"
+        )
+        return [(str(c), int(n)) for c, n in found]
 
     def __len__(self) -> int:
         return self._count

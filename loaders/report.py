@@ -1,5 +1,6 @@
-"""The error report: every rejected row with sheet, row, column, code and Chinese message,
-followed by the row's own cells, so the office can fix the rows and send them again."""
+"""The import report: a summary, every rejected row with sheet, row, column, code and Chinese
+message followed by the row's own cells (so the office can fix the rows and send them again),
+and apart from them the gaps: must-collect (必采) fields left blank on rows that were imported."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def _cell(value: object) -> object:
 
 
 def write_report(summary: ImportSummary, out: Path) -> Path:
-    """Write the report xlsx (a summary sheet and an errors sheet)."""
+    """Write the report xlsx (汇总, 错误明细 and 缺项明细 sheets)."""
     book = Workbook(write_only=True)
     head = book.create_sheet("汇总")
     head.append(["项目", "数值"])
@@ -35,23 +36,48 @@ def write_report(summary: ImportSummary, out: Path) -> Path:
         ("未变化", summary.unchanged),
         ("拒绝", summary.rejected),
         ("冲突", summary.conflicts),
+        ("已导入但有必采项未填的行", summary.with_gaps),
+        ("未填的必采项（格）", summary.gaps),
+        ("严格模式（必采项未填即拒绝）", "是" if summary.strict else "否"),
     ):
         head.append([label, value])
+    for column, count in summary.errors.gaps_by_column():
+        head.append([f"未填：{column}", count])
+    for unused in summary.unused_columns:
+        head.append(["未使用的列", unused])
+    for warning in summary.warnings:
+        head.append(["注意", warning])
     sheet = book.create_sheet("错误明细")
     bold = Font(bold=True)
-    header = []
-    for title in (*_COLUMNS, "原始数据（按原表列顺序）→"):
-        cell = _header_cell(sheet, title, bold)
-        header.append(cell)
-    sheet.append(header)
+    sheet.append([_header_cell(sheet, t, bold) for t in (*_COLUMNS, *_raw_titles(summary))])
     for e, cells in summary.errors.by_row():
         sheet.append(
             [e.sheet, e.row, e.column, e.code, e.message, "是" if e.conflict else ""]
             + [_cell(c) for c in cells]
         )
+    if len({tuple(h) for h in summary.headers.values()}) > 1:
+        names = book.create_sheet("原表列名")
+        for label, titles in summary.headers.items():
+            names.append([label, *titles])
+    gaps = book.create_sheet("缺项明细")
+    gaps.append([_header_cell(gaps, t, bold) for t in ("工作表", "行号", "未填的必采项", "说明")])
+    for g in summary.errors.gaps():
+        gaps.append([g.sheet, g.row, g.column, "已导入；请补采"])
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return out
+
+
+def _raw_titles(summary: ImportSummary) -> list[str]:
+    """Titles of the raw-data columns: the file's own headers when every sheet with a rejected
+    row has the same ones (the usual case), else a pointer to the 原表列名 sheet."""
+    sheets = {e.sheet for e in summary.errors}
+    titles = {tuple(summary.headers.get(s, ())) for s in sheets}
+    if len(titles) == 1:
+        only = next(iter(titles))
+        if only:
+            return [f"原表：{t}" if t else "原表：（无列名）" for t in only]
+    return ["原始数据（按原表列顺序，列名见“原表列名”）→"]
 
 
 def _header_cell(sheet: object, title: str, font: Font) -> object:

@@ -63,6 +63,16 @@ class RowError:
     conflict: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class RowGap:
+    """A must-collect (必采) field left blank on a row that is imported all the same: the gap
+    is recorded and counted, the row is not rejected (``--strict`` turns gaps into errors)."""
+
+    sheet: str
+    row: int
+    column: str
+
+
 def blank(value: object) -> bool:
     """None, empty or whitespace-only cells (and NaN) are blank."""
     if value is None:
@@ -202,6 +212,7 @@ class _Parsed:
     employer_ids: list[object]
     employer_names: list[object]
     values: list[tuple[object, ...]]
+    gaps: dict[int, list[str]]  # row index -> titles of blank must-collect columns
 
     @classmethod
     def all_suspect(cls, size: int) -> _Parsed:
@@ -213,6 +224,7 @@ class _Parsed:
             [None] * size,
             [None] * size,
             [()] * size,
+            {},
         )
 
     def valid(self, j: int) -> Valid:
@@ -246,6 +258,9 @@ class _Parsed:
 
 
 _RETIRED = {"4", "5"}  # 退休, 离休: 保留会籍
+_NO_POST = "无"  # a blank 担任工会职务: the member holds no union post
+_NO_POST_WORDS = frozenset({"无", "无职务"})
+_NO_POST_TYPE = UnionPostType.NONE.value  # 专兼职工会职务标识 0: 无
 _CHUNK_PARSERS: dict[str, Callable[[object, str], object]] = {
     **_MEMBER_PARSERS,
     "certType": _CERT_TYPE,
@@ -288,22 +303,40 @@ class _Base:
             if k not in cells
         ]
 
+    def gaps(
+        self, n: int, cells: dict[str, object], keys: Sequence[str], out: list[RowGap] | None
+    ) -> None:
+        """Record the must-collect ``keys`` the row leaves blank (in ``out``, if given)."""
+        if out is not None:
+            out.extend(
+                RowGap(self.sheet, n, self.header.column_title(k)) for k in keys if k not in cells
+            )
+
 
 class MemberRows(_Base):
     """Validates roster rows (附件3, Hubei fields, canonical) into member records."""
 
-    def __init__(self, header: Header, sheet: str, *, union_id: str | None) -> None:
+    def __init__(
+        self, header: Header, sheet: str, *, union_id: str | None, strict: bool = False
+    ) -> None:
         super().__init__(header, sheet)
         self.union_id = union_id
+        self.strict = strict
         self.seen = SeenCertificates()  # certKey -> first row of the sheet giving it
-        must = {"name", "certNumber"} | {k for k in HUBEI_MEMBER if header.has(k)}
-        if union_id is None:
-            must.add("unionId")
+        # errors: the keys (certificate; the union when no --union); gaps: the Hubei
+        # must-collect fields the file has a column for (a blank 担任工会职务 is "no post")
+        must = {"certNumber"} | ({"unionId"} if union_id is None else set())
+        collect = {k for k in HUBEI_MEMBER if header.has(k)} - must - {"unionPost"}
+        self.no_post = header.has("unionPost")
+        if strict:
+            must |= collect
+            collect = set()
         self.must = sorted(must)
+        self.collect = sorted(collect)
         self._parsers = [
             (k, parse if k in _UNIQUE_PER_ROW else memoised(parse))
             for k, parse in _MEMBER_PARSERS.items()
-            if header.has(k)
+            if header.has(k) or (k == "unionPostType" and self.no_post)
         ]
         self._cert_type = memoised(_CERT_TYPE)
         self._org = memoised(_org)
@@ -311,9 +344,22 @@ class MemberRows(_Base):
         self._refusing: dict[str, bool] = {}
         self._today = date.today()
 
-    def __call__(self, n: int, raw: Sequence[object]) -> tuple[Record | None, list[RowError]]:
-        """One row → (record, []) or (None, errors)."""
-        got = self.validate(n, raw)
+    def _posts(self, cells: dict[str, object]) -> None:
+        """A blank 担任工会职务 means the member holds no union post: stored as 无 with the
+        专兼职 code 0 (无), per the code table."""
+        if not self.no_post:
+            return
+        post = cells.get("unionPost")
+        if post is None:
+            post = cells["unionPost"] = _NO_POST
+        if "unionPostType" not in cells and text_of(post) in _NO_POST_WORDS:
+            cells["unionPostType"] = _NO_POST_TYPE
+
+    def __call__(
+        self, n: int, raw: Sequence[object], gaps: list[RowGap] | None = None
+    ) -> tuple[Record | None, list[RowError]]:
+        """One row → (record, []) or (None, errors); a valid row's gaps go to ``gaps``."""
+        got = self.validate(n, raw, gaps)
         if got is None:
             return None, []
         if isinstance(got, list):
@@ -332,12 +378,15 @@ class MemberRows(_Base):
             "employerName": employer_name,
         }, []
 
-    def validate(self, n: int, raw: Sequence[object]) -> Valid | list[RowError] | None:
+    def validate(
+        self, n: int, raw: Sequence[object], gaps: list[RowGap] | None = None
+    ) -> Valid | list[RowError] | None:
         """One row → (certKey, unionId, employerId, employerName, MEMBER_FIELDS values), its
-        errors, or None for a blank row."""
+        errors, or None for a blank row; a valid row's gaps are added to ``gaps``."""
         cells = self.cells(raw)
         if not cells:
             return None
+        self._posts(cells)
         errors = self.required(n, cells, self.must)
         props: dict[str, Any] = {}
         for key, parse in self._parsers:
@@ -374,13 +423,14 @@ class MemberRows(_Base):
             errors.append(self.error(n, "status", msg, "STATUS_NOT_IMPORTABLE"))
         if errors or number is None:
             return errors
+        self.gaps(n, cells, self.collect, gaps)
         props["status"] = status
         employer_name = text_of(cells["employerName"]) if "employerName" in cells else None
         values = tuple(props.get(k) for k in MEMBER_FIELDS)
         return f"{cert_type}:{number}", union_id, employer_id, employer_name, values  # type: ignore[return-value]
 
     def validate_chunk(
-        self, rows: Sequence[tuple[int, Sequence[object]]]
+        self, rows: Sequence[tuple[int, Sequence[object]]], gaps: list[RowGap] | None = None
     ) -> list[Valid | list[RowError] | None]:
         """``validate`` of every row, in order, with the same answers, a column at a time.
 
@@ -393,28 +443,33 @@ class MemberRows(_Base):
         """
         parsed = self._parse_chunk(rows)
         out: list[Valid | list[RowError] | None] = []
+        found: list[RowGap] = []
         for j, (n, raw) in enumerate(rows):
             if parsed.suspect[j]:
-                out.append(self.validate(n, raw))
+                out.append(self.validate(n, raw, found))
             else:
                 out.append(parsed.valid(j))
+                found.extend(RowGap(self.sheet, n, c) for c in parsed.gaps.get(j, ()))
+        if gaps is not None:
+            gaps.extend(found)
         return out
 
     def members(
         self, rows: Sequence[tuple[int, Sequence[object]]]
-    ) -> tuple[MemberChunk, list[RowError], int, dict[int, Sequence[object]]]:
+    ) -> tuple[MemberChunk, list[RowError], int, dict[int, Sequence[object]], list[RowGap]]:
         """A chunk of roster rows → (its valid rows as a ``MemberChunk``, the errors, rows
-        read (not blank), the cells of the rows with errors). The answers of
-        ``validate_chunk``, built in columns; a certificate repeating an earlier row of the
-        sheet (``seen``) is DUPLICATE_IN_FILE."""
+        read (not blank), the cells of the rows with errors, the valid rows' gaps). The
+        answers of ``validate_chunk``, built in columns; a certificate repeating an earlier
+        row of the sheet (``seen``) is DUPLICATE_IN_FILE (its gaps are then not listed)."""
         parsed = self._parse_chunk(rows)
         errors: list[RowError] = []
+        gaps: list[RowGap] = []
         bad: dict[int, Sequence[object]] = {}
         valid: list[int] = []
         read = 0
         for j, (n, raw) in enumerate(rows):
             if parsed.suspect[j]:
-                got = self.validate(n, raw)
+                got = self.validate(n, raw, gaps)
                 if got is None:
                     continue  # a blank row
                 if isinstance(got, list):
@@ -434,6 +489,9 @@ class MemberRows(_Base):
         for j, first in zip(valid, earlier, strict=True):
             if first is None:
                 good.append(j)
+                if j in parsed.gaps and not parsed.suspect[j]:
+                    n = rows[j][0]
+                    gaps.extend(RowGap(self.sheet, n, c) for c in parsed.gaps[j])
                 continue
             n, raw = rows[j]
             msg = f"证件号码与本表第{first}行重复"
@@ -441,9 +499,13 @@ class MemberRows(_Base):
             bad[n] = raw
         if len(good) < len(valid):
             errors.sort(key=lambda e: e.row)  # in row order, as found one row at a time
+        if len(good) < len(valid):
+            refused = {e.row for e in errors}
+            gaps = [g for g in gaps if g.row not in refused]
+        gaps.sort(key=lambda g: g.row)
         chunk = parsed.chunk(good, [n for n, _ in rows])
         chunk.members_tally()  # counted here (in the worker process), once
-        return chunk, errors, read, bad
+        return chunk, errors, read, bad, gaps
 
     def _parse_chunk(self, rows: Sequence[tuple[int, Sequence[object]]]) -> _Parsed:
         """The chunk parsed column by column (every row suspect when a required column is
@@ -457,6 +519,8 @@ class MemberRows(_Base):
                 cols[key] = [raw[i] for raw in raws]
             except IndexError:
                 cols[key] = [raw[i] if i < len(raw) else None for raw in raws]
+        if self.no_post:
+            self._column_posts(cols, size)
         parsed: dict[str, list[object]] = {}
         for key, parse in _CHUNK_PARSERS.items():
             if key in cols and (key != "unionId" or self.union_id is None):
@@ -471,6 +535,14 @@ class MemberRows(_Base):
                 for j, g in enumerate(got):
                     if g is _BLANK:
                         suspect[j] = 1
+        gaps: dict[int, list[str]] = {}
+        for key in self.collect:
+            got = parsed.get(key) or [_BLANK if blank(v) else v for v in cols[key]]
+            if _BLANK in got:
+                title = self.header.column_title(key)
+                for j, g in enumerate(got):
+                    if g is _BLANK:
+                        gaps.setdefault(j, []).append(title)
         numbers = self._certificates(cols["certNumber"], parsed, suspect) if size else []
         statuses = self._statuses(parsed, suspect)
         plain = {k: [None if g is _BLANK else g for g in got] for k, got in parsed.items()}
@@ -484,7 +556,22 @@ class MemberRows(_Base):
             plain.get("employerId") or [None] * size,
             plain.get("employerName") or [None] * size,
             values,
+            gaps,
         )
+
+    @staticmethod
+    def _column_posts(cols: dict[str, list[object]], size: int) -> None:
+        """``_posts`` for a chunk's columns."""
+        posts = cols["unionPost"]
+        types = cols.get("unionPostType")
+        if types is None:
+            types = cols["unionPostType"] = [None] * size
+        for j, v in enumerate(posts):
+            if v is None or (v.__class__ is str and (not v or v.isspace())) or blank(v):
+                v = posts[j] = _NO_POST
+            t = types[j]
+            if (t is None or blank(t)) and (v == _NO_POST or text_of(v) in _NO_POST_WORDS):
+                types[j] = _NO_POST_TYPE
 
     def _column(
         self,
@@ -657,28 +744,74 @@ _EMPLOYER_PARSERS: dict[str, tuple[str, Callable[[object, str], object]]] = {
 }
 
 
+_UNION_DETAILS = (
+    "unionId",
+    "parentId",
+    "foundedOn",
+    "termEndsOn",
+    "unionKind",
+    "level",
+    "status",
+    "chair",
+    "regionCode",
+    "memberCount",
+)
+"""Cells that describe a union: given without a 工会名称, the row is an error (its union's data
+would otherwise vanish with the row taken as an employer without a union)."""
+
+
 class UnitRows(_Base):
-    """Validates 附件1 / Hubei / canonical union rows into unit records (union + employer)."""
+    """Validates 附件1 / Hubei / canonical union rows into unit records (union + employer).
 
-    def __init__(self, header: Header, sheet: str) -> None:
+    Errors reject the row (codes, dates, contradictions, union details without a name); a
+    blank must-collect field (Hubei: 5 union, 2 unit fields) is a gap, recorded in ``gaps``:
+    a union without a code gets a temporary one (import service), a union without a kind is
+    a 单独基层工会 as before. ``strict``: gaps are errors (REQUIRED)."""
+
+    def __init__(self, header: Header, sheet: str, *, strict: bool = False) -> None:
         super().__init__(header, sheet)
+        self.strict = strict
         self.union_must = [k for k in HUBEI_UNION if header.has(k)]
-        self.unit_must = [k for k in HUBEI_UNIT if header.has(k)] or ["employerName"]
+        self.unit_must = [k for k in HUBEI_UNIT if header.has(k)]
 
-    def __call__(self, n: int, raw: Sequence[object]) -> tuple[Record | None, list[RowError]]:
-        """One row → (record, []) or (None, errors)."""
+    def __call__(
+        self, n: int, raw: Sequence[object], gaps: list[RowGap] | None = None
+    ) -> tuple[Record | None, list[RowError]]:
+        """One row → (record, []) or (None, errors); a valid row's gaps go to ``gaps``."""
         cells = self.cells(raw)
         if not (cells.keys() - {"seq", "note"}):
             return None, []
         errors: list[RowError] = []
-        union = self._union(n, cells, errors) if "unionName" in cells else None
+        found: list[RowGap] = []
+        union = None
+        if "unionName" in cells:
+            union = self._union(n, cells, errors, found)
+        elif any(k in cells for k in _UNION_DETAILS):
+            given = "、".join(self.header.column_title(k) for k in _UNION_DETAILS if k in cells)
+            msg = f"填写了工会信息（{given}），但缺少工会名称"
+            errors.append(self.error(n, "unionName", msg, "UNION_NAME_REQUIRED"))
         has_employer = "employerName" in cells or "employerId" in cells
-        employer = self._employer(n, cells, errors) if has_employer else None
+        employer = self._employer(n, cells, errors, found) if has_employer else None
         if union is None and employer is None and not errors:
             errors.append(self.error(n, "unionName", "缺少必填项：工会名称", "REQUIRED"))
         if errors:
             return None, errors
+        if gaps is not None:
+            gaps.extend(found)
         return {"srcRow": n, "union": union, "employer": employer}, []
+
+    def _must(
+        self,
+        n: int,
+        cells: dict[str, object],
+        keys: Sequence[str],
+        errors: list[RowError],
+        gaps: list[RowGap],
+    ) -> None:
+        if self.strict:
+            errors.extend(self.required(n, cells, keys))
+        else:
+            self.gaps(n, cells, keys, gaps)
 
     def _parse(
         self,
@@ -696,9 +829,11 @@ class UnitRows(_Base):
                     errors.append(self.error(n, key, exc))
         return props
 
-    def _union(self, n: int, cells: dict[str, object], errors: list[RowError]) -> Record | None:
+    def _union(
+        self, n: int, cells: dict[str, object], errors: list[RowError], gaps: list[RowGap]
+    ) -> Record | None:
         before = len(errors)
-        errors.extend(self.required(n, cells, self.union_must))
+        self._must(n, cells, self.union_must, errors, gaps)
         props = self._parse(n, cells, _UNION_PARSERS, errors)
         ids: dict[str, str | None] = {"unionId": None, "parentId": None}
         for key in ids:
@@ -730,12 +865,17 @@ class UnitRows(_Base):
         name = _text(100)(cells["unionName"], "unionName")
         return {"id": ids["unionId"], "name": name, "parentId": ids["parentId"], "props": props}
 
-    def _employer(self, n: int, cells: dict[str, object], errors: list[RowError]) -> Record | None:
+    def _employer(
+        self, n: int, cells: dict[str, object], errors: list[RowError], gaps: list[RowGap]
+    ) -> Record | None:
         before = len(errors)
-        errors.extend(self.required(n, cells, self.unit_must))
+        self._must(n, cells, self.unit_must, errors, gaps)
         if "employerId" not in cells and "employerId" not in self.unit_must:
-            msg = "缺少必填项：单位统一社会信用代码"
-            errors.append(self.error(n, "employerName", msg, "REQUIRED"))
+            if self.strict:  # no code column: the employer gets a temporary code
+                msg = "缺少必填项：单位统一社会信用代码"
+                errors.append(self.error(n, "employerName", msg, "REQUIRED"))
+            elif "employerName" in self.unit_must:
+                gaps.append(RowGap(self.sheet, n, "单位统一社会信用代码"))
         props = self._parse(n, cells, _EMPLOYER_PARSERS, errors)
         employer_id = None
         if "employerId" in cells:

@@ -1,4 +1,5 @@
-// Current members (not LEFT) per union with how many fill each of the 9 Hubei member fields.
+// Current members (not LEFT) per union with how many fill each of the 9 Hubei member fields,
+// and how many leave at least one of them blank (withGaps).
 // $ids: list<string> — union codes (a subtree)
 MATCH (u:Union)
 WHERE u.id IN $ids
@@ -15,4 +16,10 @@ RETURN u.id AS id, count(m) AS n,
        count(m.newFormWorker) AS newFormWorker,
        sum(CASE WHEN coalesce(m.political, '') <> '' THEN 1 ELSE 0 END) AS political,
        sum(CASE WHEN coalesce(m.unionPost, '') <> '' THEN 1 ELSE 0 END) AS unionPost,
-       sum(CASE WHEN coalesce(m.unionPostType, '') <> '' THEN 1 ELSE 0 END) AS unionPostType
+       sum(CASE WHEN coalesce(m.unionPostType, '') <> '' THEN 1 ELSE 0 END) AS unionPostType,
+       sum(CASE WHEN coalesce(m.name, '') = '' OR coalesce(cert[0], '') = ''
+                  OR size(cert) < 2 OR coalesce(cert[1], '') = ''
+                  OR coalesce(m.phone, '') = '' OR coalesce(m.joinedOn, '') = ''
+                  OR m.newFormWorker IS NULL OR coalesce(m.political, '') = ''
+                  OR coalesce(m.unionPost, '') = '' OR coalesce(m.unionPostType, '') = ''
+                THEN 1 ELSE 0 END) AS withGaps

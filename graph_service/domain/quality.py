@@ -12,6 +12,8 @@ Pure arithmetic over rows read from the graph (see ``DataQualityService``):
 * ``invalid`` — counts by kind (``INVALID_KINDS``): CERT (certificate number failing its rules),
   PHONE (stored phone not a mainland mobile), TEMP_CODE (unions on a temporary code), UNIT_CODE
   (employers whose code is not a valid USCC).
+* ``members_with_gaps`` / ``missing_member_fields`` — members imported with gaps (a blank
+  must-collect field does not reject a roster row): how many, and blanks per field.
 * ``duplicates`` — employers of the subtree whose name another employer of the subtree also bears.
 """
 
@@ -58,6 +60,10 @@ class DataQualityRow:
     unit_fields_filled: float | None
     invalid: list[Count]
     duplicates: int
+    members_with_gaps: int = 0
+    """Current members leaving at least one of the 9 fields blank (imported with gaps)."""
+    missing_member_fields: list[Count] = field(default_factory=list)
+    """Per member field (MEMBER_FIELDS order), how many current members leave it blank."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,8 @@ class Tally:
 
     members: int = 0
     member_filled: int = 0
+    members_with_gaps: int = 0
+    member_field_filled: Counter[str] = field(default_factory=Counter)
     unions: int = 0
     union_filled: int = 0
     units: int = 0
@@ -94,6 +102,11 @@ class Tally:
             unit_fields_filled=self.share(self.unit_filled, self.units, len(UNIT_FIELDS)),
             invalid=[Count(key=k, count=self.invalid[k]) for k in INVALID_KINDS],
             duplicates=duplicates,
+            members_with_gaps=self.members_with_gaps,
+            missing_member_fields=[
+                Count(key=f, count=self.members - self.member_field_filled[f])
+                for f in MEMBER_FIELDS
+            ],
         )
 
 
@@ -104,7 +117,10 @@ def _filled(value: object) -> bool:
 def add_member_counts(tally: Tally, row: Mapping[str, object]) -> None:
     """Add one union's aggregate member row (``quality/count_member_fields``)."""
     tally.members += int(row["n"])  # type: ignore[call-overload]
-    tally.member_filled += sum(int(row[f] or 0) for f in MEMBER_FIELDS)  # type: ignore[call-overload]
+    filled = {f: int(row[f] or 0) for f in MEMBER_FIELDS}  # type: ignore[call-overload]
+    tally.member_filled += sum(filled.values())
+    tally.member_field_filled.update(filled)
+    tally.members_with_gaps += int(row.get("withGaps") or 0)  # type: ignore[call-overload]
 
 
 def phone_valid(phone: object) -> bool:

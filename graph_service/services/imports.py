@@ -53,13 +53,16 @@ class BatchInfo:
 
 @dataclass(frozen=True)
 class RowIssue:
-    """A row the register refuses: ``field`` is the row key (certNumber, unionId ...)."""
+    """A row the register refuses: ``field`` is the row key (certNumber, unionId ...);
+    ``other_union`` the union the row collides with (a member active elsewhere), as data, so a
+    caller decides on it (scoped imports hide a union outside the scope) without the text."""
 
     row: int
     field: str
     code: str
     message: str
     conflict: bool = False
+    other_union: str | None = None
 
 
 @dataclass
@@ -171,6 +174,15 @@ def _uncovered_owner(local: Mapping[str, str], props: Mapping[str, object]) -> s
     if int(props.get("employeeCount") or 0) < UNCOVERED_THRESHOLD:  # type: ignore[call-overload]
         return None
     return _area_owner(local, props.get("regionCode"))
+
+
+@dataclass
+class BootstrapOutcome(Outcome):
+    """What ``bootstrap`` did, with the ids an operator needs next (``accounts create``)."""
+
+    national_id: str = ""
+    province_id: str = ""
+    province_name: str = ""
 
 
 @dataclass
@@ -479,13 +491,13 @@ class ImportService:
         found = [r for r in await self._repo.unions_named(name) if r["status"] != "DISSOLVED"]
         if not found:
             raise NotFound(
-                f"未找到名称为「{name}」的工会，请用 --union 指定工会代码",
+                f"未找到名称为「{name}」的工会，请指定所属工会的代码",
                 reason="UNION_NAME_NOT_FOUND",
                 field="unionName",
             )
         if len(found) > 1:
             raise Conflict(
-                f"名称为「{name}」的工会有{len(found)}个，请用 --union 指定工会代码",
+                f"名称为「{name}」的工会有{len(found)}个，请指定所属工会的代码",
                 reason="UNION_NAME_AMBIGUOUS",
                 field="unionName",
                 details={"candidates": [str(r["id"]) for r in found]},
@@ -718,7 +730,14 @@ class ImportService:
                 f"该证件号已是「{old['unionName']}」（{old['unionId']}）的在册会员，"
                 "一证一会员，不能重复入会；如需转会请办理会籍接转"
             )
-            return RowIssue(n, "certNumber", "MEMBER_ACTIVE_ELSEWHERE", msg, conflict=True)
+            return RowIssue(
+                n,
+                "certNumber",
+                "MEMBER_ACTIVE_ELSEWHERE",
+                msg,
+                conflict=True,
+                other_union=str(old["unionId"]),
+            )
         return None
 
     # ------------------------------------------------------------ unions and employers
@@ -744,8 +763,9 @@ class ImportService:
 
     # ------------------------------------------------------------ bootstrap
 
-    async def bootstrap(self, province: str, *, operator: str) -> Outcome:
-        """National root, province, city and county federations from GB/T 2260 (idempotent)."""
+    async def bootstrap(self, province: str, *, operator: str) -> BootstrapOutcome:
+        """National root, province, city and county federations from GB/T 2260 (idempotent);
+        the outcome names the national root's and the province's ids."""
         divisions = list_divisions(province[:2])
         if not divisions:
             from graph_service.errors import BadUserInput
@@ -771,7 +791,17 @@ class ImportService:
         batch = BatchInfo(
             f"bootstrap-{province}-{stamp}", f"GB/T 2260 {province}", "", operator, stamp
         )
-        return await self.import_units(rows, default_parent=None, batch=batch, dry_run=False)
+        out = await self.import_units(rows, default_parent=None, batch=batch, dry_run=False)
+        top = province[:2] + "0000"
+        return BootstrapOutcome(
+            created=out.created,
+            updated=out.updated,
+            unchanged=out.unchanged,
+            issues=out.issues,
+            national_id=national,
+            province_id=local.get(top, make_temporary_code(top, 0)),
+            province_name=next(name for code, name, _ in divisions if code == top) + "总工会",
+        )
 
     async def _national_root(self) -> str | None:
         page = await self._tree.search_unions(
@@ -823,6 +853,22 @@ def _local_row(
     }
 
 
+def _with_employer_id(row: Mapping[str, object], union_id: str | None) -> dict[str, object]:
+    """The row, its employer given a stable temporary code when the file gives none (a gap:
+    the code is must-collect, the employer is still registered)."""
+    out = dict(row)
+    employer: Mapping[str, object] | None = row.get("employer")  # type: ignore[assignment]
+    if employer and not employer.get("id"):
+        props: Mapping[str, object] = employer.get("props") or {}  # type: ignore[assignment]
+        name = str(props.get("name") or "")
+        region = str(props.get("regionCode") or "")
+        digest = hashlib.sha256(f"employer|{union_id}|{name}".encode()).hexdigest()
+        area = region if len(region) == 6 and region.isdigit() else "000000"
+        code = make_temporary_code(area, int(digest[:12], 16) % 10**10)
+        out["employer"] = {**employer, "id": code}
+    return out
+
+
 def temporary_union_id(parent: str | None, name: str, region: str | None) -> str:
     """A stable temporary code for a union the file gives no code for (same file, same code)."""
     digest = hashlib.sha256(f"{parent}|{name}".encode()).hexdigest()
@@ -849,7 +895,7 @@ class _UnitPlan:
         for row in rows:
             union = row.get("union")
             if not union:
-                self._rows.append(dict(row))
+                self._rows.append(_with_employer_id(row, None))
                 continue
             u = dict(union)  # type: ignore[call-overload]
             parent = self._parent_of(row)
@@ -863,7 +909,7 @@ class _UnitPlan:
             uid = str(u["id"])
             self._file_unions.setdefault(uid, u)
             self._first_row.setdefault(uid, int(row["srcRow"]))  # type: ignore[call-overload]
-            self._rows.append({**row, "union": u})
+            self._rows.append(_with_employer_id({**row, "union": u}, uid))
 
     def _parent_of(self, row: Mapping[str, object]) -> str | None:
         union: Mapping[str, object] = row.get("union") or {}  # type: ignore[assignment]
@@ -1021,7 +1067,7 @@ class _UnitPlan:
         if level == "NATIONAL":
             return None
         if not parent:
-            msg = "缺少上级工会：请在文件中填写上级工会代码，或用 --union 指定"
+            msg = "缺少上级工会：请在文件中填写上级工会代码，或指定上级工会的代码"
             return RowIssue(n, "parentId", "REQUIRED", msg)
         parent_level = self._levels.get(str(parent))
         if parent_level is None and parent in existing:

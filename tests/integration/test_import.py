@@ -307,19 +307,22 @@ async def test_hubei_fields_and_dry_run(services: Services, tmp_path: Path) -> N
             "群众",
             "无",
             "无",
-        ),  # 入会时间 missing: required in the Hubei layout
+        ),  # 入会时间 missing: must-collect in the Hubei layout, a gap (imported)
     ]
     path = write_roster(
         tmp_path / "hubei.xlsx", "长兴丰华纺织有限公司工会", rows, header=HUBEI_MEMBER_HEADER
     )
+    strict = await _import(services, path, dry_run=True, strict=True)
+    assert (strict.created, strict.rejected, strict.with_gaps) == (1, 1, 0)
+    assert strict.errors[0].code == "REQUIRED" and strict.errors[0].column == "入会时间"
     dry = await _import(services, path, dry_run=True)
-    assert (dry.created, dry.rejected) == (1, 1)
-    assert dry.errors[0].code == "REQUIRED" and dry.errors[0].column == "入会时间"
+    assert (dry.created, dry.rejected, dry.with_gaps, dry.gaps) == (2, 0, 1, 1)
+    assert [(g.row, g.column) for g in dry.errors.gaps()] == [(7, "入会时间")]  # meta lines above
     assert (await services.stats.subtree_stats(COUNTY)).members == 0
     done = await _import(services, path)
-    assert done.created == 1
+    assert (done.created, done.with_gaps) == (2, 1)
     stats = await services.stats.subtree_stats(COUNTY)
-    assert (stats.members, stats.new_form_worker_members) == (1, 1)
+    assert (stats.members, stats.new_form_worker_members) == (2, 1)
     assert await services.stats.verify() == []
 
 

@@ -74,7 +74,7 @@ def _file(tmp: Path, union_id: str) -> tuple[Path, dict[int, str]]:
             elif kind == "UNION_NOT_FOUND":  # valid, refused by the register
                 row[0] = UNKNOWN_UNION
             else:
-                row[2] = ""
+                row[5] = ""  # no certificate: the key (a blank 姓名 is only a gap)
             bad[i + FIRST_ROW] = kind
         rows.append(row)
     return write_csv(tmp / "members.csv", CANONICAL_MEMBER_HEADER, rows), bad

@@ -10,7 +10,7 @@ import pytest
 from graph_service.errors import BadUserInput
 from loaders.headers import detect, fold_header, match
 from loaders.readers import open_sheets
-from loaders.rows import MemberRows, UnitRows
+from loaders.rows import MemberRows, RowGap, UnitRows
 from loaders.samples import ATTACHMENT3_HEADER, credit_code, resident_id, write_csv, write_roster
 
 
@@ -62,10 +62,10 @@ def test_not_a_spreadsheet(tmp_path: Path) -> None:
     assert exc.value.reason == "NOT_SPREADSHEET"
 
 
-def _member_rows() -> MemberRows:
+def _member_rows(*, strict: bool = False) -> MemberRows:
     header = detect([(1, [*ATTACHMENT3_HEADER, "入会时间"])])
     assert header is not None
-    return MemberRows(header, "s", union_id=credit_code("81", "330522", 1))
+    return MemberRows(header, "s", union_id=credit_code("81", "330522", 1), strict=strict)
 
 
 @pytest.mark.parametrize(
@@ -82,7 +82,7 @@ def test_dates_in_every_form(joined: object) -> None:
 def test_all_problems_of_a_row_are_reported() -> None:
     number = resident_id("330522", "19800101", 11)
     row = [1, "", "女", number, "中国", "小学毕业", "12345", "城镇", "", "在岗", "无", "2001-13-01"]
-    record, errors = _member_rows()(7, row)
+    record, errors = _member_rows(strict=True)(7, row)  # strict: the blank 姓名 is an error
     assert record is None
     assert {(e.column, e.code) for e in errors} == {
         ("姓名", "REQUIRED"),
@@ -92,6 +92,24 @@ def test_all_problems_of_a_row_are_reported() -> None:
         ("入会时间", "DATE_FORMAT"),
     }
     assert all(number not in e.message and "12345" not in e.message for e in errors)
+    _, errors = _member_rows()(7, row)  # not strict: the blank 姓名 is only a gap
+    assert ("姓名", "REQUIRED") not in {(e.column, e.code) for e in errors} and len(errors) == 4
+
+
+def test_blank_must_collect_fields_are_gaps_and_a_blank_post_is_no_post() -> None:
+    number = resident_id("330522", "19800101", 11)
+    row = [1, "", "男", number, "中国", "本科", "", "城镇", "", "在岗", "", ""]
+    gaps: list[RowGap] = []
+    record, errors = _member_rows()(7, row, gaps)
+    assert errors == [] and record is not None
+    props = record["props"]
+    assert (props["unionPost"], props["unionPostType"]) == ("无", "0")  # type: ignore[index]
+    assert sorted(g.column for g in gaps) == sorted(["姓名", "手机号码", "入会时间"])
+    assert {g.row for g in gaps} == {7}
+    _, errors = _member_rows(strict=True)(7, row)
+    assert sorted(e.column for e in errors if e.code == "REQUIRED") == sorted(
+        ["姓名", "手机号码", "入会时间"]
+    )  # 担任工会职务 blank is still no post, never a gap
 
 
 def test_id_stored_as_number_is_explained() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import random
 
 from loaders.headers import detect
-from loaders.rows import MemberRows
+from loaders.rows import MemberRows, RowGap
 from loaders.samples import (
     ATTACHMENT3_HEADER,
     CANONICAL_MEMBER_HEADER,
@@ -65,11 +65,14 @@ def _rows(count: int, seed: int) -> list[tuple[int, list[object]]]:
 
 
 def _same(validator_a: MemberRows, validator_b: MemberRows, rows: list) -> None:  # type: ignore[type-arg]
-    expected = [validator_a.validate(n, raw) for n, raw in rows]
+    expected_gaps: list[RowGap] = []
+    expected = [validator_a.validate(n, raw, expected_gaps) for n, raw in rows]
     got = []
+    got_gaps: list[RowGap] = []
     for start in range(0, len(rows), 97):  # chunks, so memos carry over between them
-        got += validator_b.validate_chunk(rows[start : start + 97])
+        got += validator_b.validate_chunk(rows[start : start + 97], got_gaps)
     assert got == expected
+    assert sorted(got_gaps, key=lambda g: g.row) == expected_gaps
 
 
 def test_chunk_validation_matches_row_validation_canonical() -> None:
@@ -78,6 +81,8 @@ def test_chunk_validation_matches_row_validation_canonical() -> None:
     for seed in range(5):
         rows = _rows(600, seed)
         _same(MemberRows(header, "s", union_id=None), MemberRows(header, "s", union_id=None), rows)
+        strict = [MemberRows(header, "s", union_id=None, strict=True) for _ in range(2)]
+        _same(*strict, rows)
         fixed = credit_code("81", "330522", 9)
         _same(
             MemberRows(header, "s", union_id=fixed), MemberRows(header, "s", union_id=fixed), rows
@@ -127,7 +132,7 @@ def _members_as_rows(validator: MemberRows, rows: list) -> tuple[list, list, int
     read = 0
     bad: dict[int, object] = {}
     for start in range(0, len(rows), 97):
-        chunk, chunk_errors, chunk_read, chunk_bad = validator.members(rows[start : start + 97])
+        chunk, chunk_errors, chunk_read, chunk_bad, _ = validator.members(rows[start : start + 97])
         for i, made in enumerate(chunk.rows):
             assert made[1:3] == [chunk.cert_keys[i], chunk.src_rows[i]]
             valid.append(
@@ -187,12 +192,12 @@ def test_members_without_a_required_column_are_validated_row_by_row() -> None:
     header = detect([(1, ["姓名", "身份证号码"])])  # no union column, and no --union given
     assert header is not None
     number = resident_id("330522", "19800101", 11)
-    chunk, errors, read, bad = MemberRows(header, "s", union_id=None).members(
+    chunk, errors, read, bad, _ = MemberRows(header, "s", union_id=None).members(
         [(2, ["张三", number]), (3, [None, None])]
     )
     assert len(chunk) == 0 and read == 1 and list(bad) == [2]
     assert [(e.row, e.code) for e in errors] == [(2, "REQUIRED")]
-    chunk, errors, read, bad = MemberRows(header, "s", union_id=UNION).members(
+    chunk, errors, read, bad, _ = MemberRows(header, "s", union_id=UNION).members(
         [(2, ["张三", number]), (3, [None, None])]
     )
     assert (chunk.cert_keys, chunk.union_ids, errors, read) == ([f"01:{number}"], [UNION], [], 1)
