@@ -49,12 +49,15 @@ _STAGES = {
 }
 
 
-def _run(work: Callable[[Runtime], Awaitable[T]], *, failed: int = 1) -> T:
+def _run(
+    work: Callable[[Runtime], Awaitable[T]], *, failed: int = 1, beside_service: bool = True
+) -> T:
     """Open the configured engine, run ``work``, close it; errors become a message and exit
-    ``failed`` (1 unless the command says otherwise)."""
+    ``failed`` (1 unless the command says otherwise). ``beside_service``: a service running
+    on the data dir lends its engine (the command works while the service runs)."""
 
     async def main() -> T:
-        runtime = await open_runtime(load_settings())
+        runtime = await open_runtime(load_settings(), beside_service=beside_service)
         try:
             return await work(runtime)
         finally:
@@ -156,7 +159,7 @@ def demo(
             f"用时 {report.seconds:.1f} 秒（{rate:,.0f} 会员/秒）"
         )
 
-    _run(work)
+    _run(work, beside_service=False)  # a bulk load needs the engine to itself
 
 
 @app.command()
@@ -273,9 +276,8 @@ def unions(
     """List unions with their ids (id, level, name, parent id), tab-separated on stdout."""
     from graph_service.domain.codes import UnionLevel
 
-    wanted = UnionLevel.parse(level, field="level").value if level else None
-
     async def work(runtime: Runtime) -> tuple[list[Union], int]:
+        wanted = UnionLevel.parse(level, field="level").value if level else None
         page = await runtime.services.tree.search_unions(
             name_contains=name, level=wanted, under=None, first=limit, after=None
         )

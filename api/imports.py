@@ -20,6 +20,7 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
 
 from api.audit import record_request
 from api.auth import principal_from_request
@@ -29,6 +30,7 @@ from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Principal
 from graph_service.errors import Forbidden, UnionTreeError
 from graph_service.services.imports import ImportService
+from loaders.exporter import export_subtree
 from loaders.importer import Importer
 from loaders.report import write_report
 
@@ -153,4 +155,36 @@ async def report(
         path,
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         filename=f"导入错误报告-{batch_id}.xlsx",
+    )
+
+
+@router.get("/exports/{union_id}", response_model=None)
+async def export(
+    request: Request,
+    union_id: str,
+    principal: Annotated[Principal, Depends(principal_from_request)],
+) -> FileResponse | JSONResponse:
+    """A union's subtree in the template layout (xlsx, as ``union-tree export``): operators and
+    admins whose scope holds the union (others: the NOT_FOUND of an unknown union), audited."""
+    arguments = {"unionId": union_id}
+    if not principal.may_see_full_values:
+        await record_request(request, principal, "export", arguments, "FORBIDDEN")
+        message = "导出文件含完整证件号码和手机号，查看员无权导出"
+        return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
+    runtime: Runtime = request.app.state.runtime
+    folder = tempfile.mkdtemp(prefix="union-tree-export-")
+    try:
+        uid = await scope_for(principal, runtime.services).require_union(union_id, "unionId")
+        out = Path(folder) / "export.xlsx"
+        await export_subtree(runtime.services.imports, uid, out)
+    except UnionTreeError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        await record_request(request, principal, "export", arguments, exc.code)
+        return _error(exc)
+    await record_request(request, principal, "export", arguments)
+    return FileResponse(
+        out,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        filename=f"导出-{uid}.xlsx",
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.engines.falkordb_snapshot import data_dir_in_use, running_endpoint
 from graph_service.engines.falkordb_supervisor import EngineSupervisor
 from graph_service.engines.neo4j import Neo4jStore
 from graph_service.errors import BadUserInput
@@ -16,10 +17,17 @@ from graph_service.settings import Settings
 from graph_service.store import GraphStore
 
 
-async def open_store(settings: Settings) -> GraphStore:
-    """Connect to the configured engine (starting the embedded one if no URL is set)."""
+async def open_store(settings: Settings, *, beside_service: bool = False) -> GraphStore:
+    """Connect to the configured engine (starting the embedded one if no URL is set).
+
+    ``beside_service``: when a running service holds the embedded engine's data dir, use that
+    service's engine through its ``endpoint.json`` (as ``backup`` does) instead of refusing
+    with DATA_DIR_IN_USE; the command then leaves the engine running when it closes."""
     url = settings.graph_url
     if not url:
+        data_dir = settings.data_dir.resolve()
+        if beside_service and data_dir.is_dir() and data_dir_in_use(data_dir):
+            return _open_running(settings, running_endpoint(data_dir))
         return await _open_embedded(settings)
     if url.startswith(("falkordb://", "falkor://", "redis://")):
         return FalkorDBStore.from_url(
@@ -67,6 +75,19 @@ async def _open_embedded(settings: Settings) -> FalkorDBStore:
     return store
 
 
+def _open_running(settings: Settings, endpoint: dict[str, object]) -> FalkorDBStore:
+    """A store on the engine of the service running on the data dir (not ours to stop)."""
+    socket = endpoint.get("unixSocket")
+    return FalkorDBStore.connect(
+        graph_name=settings.graph_name,
+        unix_socket=str(socket) if socket else None,
+        port=int(endpoint.get("port") or 0),  # type: ignore[call-overload]
+        password=endpoint.get("password"),  # type: ignore[arg-type]
+        pool_size=min(settings.pool_size, 4),
+        timeout_ms=settings.query_timeout_ms,
+    )
+
+
 def _down(store: FalkorDBStore) -> None:
     store.available = False
 
@@ -84,9 +105,10 @@ class Runtime:
         await self.store.close()
 
 
-async def open_runtime(settings: Settings) -> Runtime:
-    """Open the store, make sure the schema exists, and wire the services."""
-    store = await open_store(settings)
+async def open_runtime(settings: Settings, *, beside_service: bool = False) -> Runtime:
+    """Open the store, make sure the schema exists, and wire the services
+    (``beside_service``: see ``open_store``)."""
+    store = await open_store(settings, beside_service=beside_service)
     if settings.metrics_enabled:
         store = InstrumentedStore(store)  # times every statement (graph_service/metrics.py)
     try:

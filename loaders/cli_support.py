@@ -78,7 +78,9 @@ async def run_import(
         console.print(f"  未使用的列：{unused}", highlight=False)
     for e, _ in islice(summary.errors.by_row(), 20):  # in row order
         console.print(
-            f"  {e.sheet} 第{e.row}行 [{e.column}] {e.code}：{e.message}", highlight=False
+            f"  {e.sheet} 第{e.row}行 [{e.column}] {e.code}：{e.message}",
+            highlight=False,
+            markup=False,  # "[列]" is text, not a style tag
         )
     if len(summary.errors) > 20:
         console.print(f"  ……共 {len(summary.errors)} 条错误", highlight=False)

@@ -110,7 +110,7 @@ def _employer_cells(e: Mapping[str, object]) -> dict[str, object]:
 
 
 def _member_cells(
-    m: Mapping[str, object], union: Mapping[str, object], employer: object
+    m: Mapping[str, object], union: Mapping[str, object], employer: object, employer_name: object
 ) -> dict[str, object]:
     cert_type, _, number = str(m.get("certKey") or ":").partition(":")
     return {
@@ -124,7 +124,7 @@ def _member_cells(
         "education": _label(Education, m.get("education")),
         "phone": m.get("phone"),
         "householdType": _label(HouseholdType, m.get("householdType")),
-        "employerName": None,
+        "employerName": employer_name,  # 所属单位
         "employerId": employer,
         "employmentStatus": _label(EmploymentStatus, m.get("employmentStatus")),
         "unionPost": m.get("unionPost"),
@@ -144,6 +144,7 @@ async def export_subtree(service: ImportService, union_id: str, out: Path) -> di
     units.append(["基层工会组织信息采集汇总表"])
     units.append([title("units", k) for k in UNIT_EXPORT])
     by_union: dict[str, list[Mapping[str, object]]] = {}
+    names = {str(e["id"]): e["props"].get("name") for e in [*employers, *uncovered]}  # type: ignore[attr-defined]
     for emp in employers:
         by_union.setdefault(str(emp["unionId"]), []).append(emp["props"])  # type: ignore[arg-type]
     seq = 0
@@ -169,7 +170,9 @@ async def export_subtree(service: ImportService, union_id: str, out: Path) -> di
         for m in await service.members_of(ids[start : start + 200]):
             count += 1
             union = union_props[str(m["unionId"])]
-            cells = {"seq": count, **_member_cells(m["props"], union, m["employerId"])}  # type: ignore[arg-type]
+            employer = m["employerId"]
+            name = names.get(str(employer))
+            cells = {"seq": count, **_member_cells(m["props"], union, employer, name)}  # type: ignore[arg-type]
             members.append([cells.get(k) for k in MEMBER_EXPORT])
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)

@@ -75,9 +75,7 @@ def _auth(base: str) -> dict[str, str]:
 
 def _post(base: str, *paths: Path, **form: str) -> httpx.Response:
     files = [("files", (p.name, p.read_bytes())) for p in paths]
-    return httpx.post(
-        f"{base}/imports", files=files, data=form, headers=_auth(base), timeout=60
-    )
+    return httpx.post(f"{base}/imports", files=files, data=form, headers=_auth(base), timeout=60)
 
 
 def test_upload_units_then_roster_with_report(server: str, tmp_path: Path) -> None:
@@ -188,3 +186,38 @@ def test_bad_files_get_4xx_with_code(server: str, tmp_path: Path) -> None:
     assert unknown.status_code == 404
     missing = httpx.get(f"{server}/imports/nope/report", headers=_auth(server), timeout=10)
     assert missing.status_code == 404
+
+
+def test_gaps_strict_field_and_operator_export(server: str, tmp_path: Path) -> None:
+    """A blank 手机号码 is a gap (imported, counted apart); ``strict=true`` rejects it; the
+    operator exports the subtree over HTTP (a viewer may not; an id outside scope is unknown)."""
+    gap = (1, "孙三", "男", resident_id("420102", "19800101", 31), "中国", "本科", "", "城镇",
+           "武汉某某有限公司", "在岗", "")  # fmt: skip
+    roster = write_roster(tmp_path / "gaps.xlsx", None, [gap], header=ATTACHMENT3_HEADER)
+    strict = _post(server, roster, union=UNION, strict="true", dryRun="true").json()
+    assert (strict["created"], strict["rejected"], strict["rowsWithGaps"]) == (0, 1, 0)
+    assert strict["errors"][0]["code"] == "REQUIRED" and strict["strict"] is True
+    done = _post(server, roster, union=UNION).json()
+    assert (done["created"], done["rejected"], done["rowsWithGaps"], done["gaps"]) == (1, 0, 1, 1)
+    assert done["gapsByColumn"] == [{"column": "手机号码", "rows": 1}]
+    assert "--union" not in str(done) and "reportUrl" in done
+
+    exported = httpx.get(f"{server}/exports/{UNION}", headers=_auth(server), timeout=60)
+    assert exported.status_code == 200 and exported.content[:2] == b"PK"
+    from python_calamine import CalamineWorkbook
+
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(exported.content)
+    members = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("会员花名册").to_python()
+    head = members[1]
+    rows = [dict(zip(head, r, strict=False)) for r in members[2:]]
+    assert {r["所属单位"] for r in rows} == {"武汉某某有限公司"}  # was empty
+    viewer = account_token(server, ROOT, "viewer")
+    refused = httpx.get(
+        f"{server}/exports/{UNION}", headers={"Authorization": f"Bearer {viewer}"}, timeout=30
+    )
+    assert refused.status_code == 403
+    unknown = httpx.get(
+        f"{server}/exports/{credit_code('81', '420102', 98)}", headers=_auth(server), timeout=30
+    )
+    assert unknown.status_code == 404

@@ -142,3 +142,30 @@ async def test_strict_turns_gaps_into_errors(services: Services, tmp_path: Path)
     assert {e.row for e in summary.errors} == rejected | gap_rows
     assert summary.with_gaps == 0
     assert {e.code for e in summary.errors if e.row in gap_rows} == {"REQUIRED"}
+
+
+async def test_a_union_without_founding_date_round_trips(
+    services: Services, tmp_path: Path
+) -> None:
+    """Every union the API can create exports and imports back: one without 建会日期, 届期 or
+    a code (a temporary one) is imported with its gaps, not rejected."""
+    from loaders.exporter import export_subtree
+
+    await services.imports.bootstrap("33", operator="test")
+    made = await services.affiliation.create_union(
+        {
+            "parentId": COUNTY,
+            "name": "长兴某新建工会",
+            "level": "GRASSROOTS",
+            "kind": "单独基层工会",
+        },
+        actor="test",
+    )
+    out = tmp_path / "export.xlsx"
+    await export_subtree(services.imports, COUNTY, out)
+    again = await _import(services, out)
+    assert again.rejected == 0, list(again.errors)[:3]
+    assert (again.created, again.updated) == (0, 0)
+    assert again.with_gaps >= 1
+    assert (await services.tree.get_union(made.id)).founded_on is None
+    assert await services.stats.verify() == []
