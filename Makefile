@@ -32,7 +32,7 @@ run: install
 	$(BIN)/union-tree serve --demo --host $(HOST) --port $(PORT)
 
 lint: install-dev
-	$(BIN)/ruff check graph_service api loaders tests bench
+	$(BIN)/ruff check graph_service api loaders cli tests bench
 	$(BIN)/lint-imports
 
 typecheck: install-dev

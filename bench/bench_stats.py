@@ -72,7 +72,7 @@ def http_figures(
         port = s.getsockname()[1]
     env = os.environ | {"UNION_TREE_DATA_DIR": str(data_dir)}
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pyotp
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph_service.domain.validation import make_temporary_code
 
 

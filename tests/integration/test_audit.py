@@ -219,8 +219,8 @@ def test_cli_verify_reports_the_first_broken_record_and_exits_nonzero(
     CLI changes are recorded with actor ``cli:<os user>``."""
     from typer.testing import CliRunner
 
-    from api.cli import app
-    from api.cli_audit import cli_actor
+    from cli.audit import cli_actor
+    from cli.main import app
     from graph_service.bootstrap import open_runtime
     from graph_service.settings import Settings
 

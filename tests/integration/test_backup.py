@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph_service.backup import (
     MANIFEST,
     SNAPSHOT,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.main import app
 from graph_service.domain.validation import make_temporary_code
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from loaders.samples import credit_code, resident_id, write_attachment1, write_roster

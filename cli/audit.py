@@ -10,6 +10,7 @@ from typing import Annotated, TypeVar
 import typer
 from rich.console import Console
 
+from cli.runtime import run_command
 from graph_service.bootstrap import Runtime
 from graph_service.domain.audit import OK
 from graph_service.errors import UnionTreeError
@@ -66,9 +67,7 @@ async def _record(
 @audit_app.command("verify")
 def verify() -> None:
     """Recompute the hash chain from the oldest kept record; exit 1 at the first broken one."""
-    from api.cli import _run
-
-    report = _run(lambda rt: rt.services.audit.verify())
+    report = run_command(lambda rt: rt.services.audit.verify())
     if report.broken is not None:
         reason = _REASONS.get(report.broken.reason, report.broken.reason)
         console.print(
@@ -88,7 +87,6 @@ def prune(
     ] = None,
 ) -> None:
     """Remove records older than the retention period, keeping the chain verifiable."""
-    from api.cli import _run
 
     async def work(runtime: Runtime) -> int:
         keep = days if days is not None else runtime.settings.audit_retention_days
@@ -104,5 +102,5 @@ def prune(
             runtime.services.audit.prune(retention_days=keep),
         )
 
-    removed = _run(work)
+    removed = run_command(work)
     console.print(f"已清理 {removed} 条超过保留期的审计记录；哈希链从保留的最早记录起仍可校验")

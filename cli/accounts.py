@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from cli.runtime import run_command
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Account, IssuedCredentials
 
@@ -53,8 +54,6 @@ def create(
     ] = False,
 ) -> None:
     """Create an account; prints a generated password and, for TOTP roles, the secret."""
-    from api.cli import _run
-
     password = _read_password(password_stdin)
 
     async def work(runtime: Runtime) -> IssuedCredentials:
@@ -62,18 +61,17 @@ def create(
             username=username, union_id=union, role=role, password=password
         )
 
-    _show(_run(work), generated=password is None)
+    _show(run_command(work), generated=password is None)
 
 
 @accounts_app.command("disable")
 def disable(username: Annotated[str, typer.Argument(help="login name")]) -> None:
     """Disable an account: logins, refresh tokens and access tokens are refused."""
-    from api.cli import _run
 
     async def work(runtime: Runtime) -> object:
         return await runtime.services.accounts.disable(username=username)
 
-    _run(work)
+    run_command(work)
     err.print(f"已停用账号 {username.strip().lower()}，其会话已全部结束。")
 
 
@@ -85,14 +83,12 @@ def reset(
     ] = False,
 ) -> None:
     """New password and TOTP secret; clears the lockout and ends every session."""
-    from api.cli import _run
-
     password = _read_password(password_stdin)
 
     async def work(runtime: Runtime) -> IssuedCredentials:
         return await runtime.services.accounts.reset(username=username, password=password)
 
-    _show(_run(work), generated=password is None)
+    _show(run_command(work), generated=password is None)
 
 
 @accounts_app.command("list")
@@ -102,11 +98,10 @@ def list_(
     ] = None,
 ) -> None:
     """Accounts (username, role, union, state), one per line, tab-separated."""
-    from api.cli import _run
 
     async def work(runtime: Runtime) -> list[Account]:
         return await runtime.services.accounts.list(union_id=union)
 
-    for a in _run(work):
+    for a in run_command(work):
         state = "disabled" if a.disabled else ("locked" if a.locked_until else "active")
         typer.echo(f"{a.username}\t{a.role.value}\t{a.union_id}\t{state}\t{a.last_login_at or '-'}")

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -20,10 +17,11 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from api.cli_accounts import accounts_app
-from api.cli_audit import audit_app, audited
-from api.cli_backup import register_backup_commands
-from graph_service.bootstrap import Runtime, open_runtime
+from cli.accounts import accounts_app
+from cli.audit import audit_app, audited
+from cli.backup import register_backup_commands
+from cli.runtime import console, run_command
+from graph_service.bootstrap import Runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.domain.models import Union
 from graph_service.errors import UnionTreeError
@@ -31,11 +29,9 @@ from graph_service.services.imports import BootstrapOutcome
 from graph_service.settings import load_settings
 
 app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")  # audit verify | prune (api/cli_audit.py)
-app.add_typer(accounts_app, name="accounts")  # create/disable/reset/list: api/cli_accounts.py
-register_backup_commands(app)  # backup --to/--verify, restore --from: api/cli_backup.py
-console = Console(stderr=True, soft_wrap=True)  # long Chinese lines never break mid-word
-T = TypeVar("T")
+app.add_typer(audit_app, name="audit")  # audit verify | prune (cli/audit.py)
+app.add_typer(accounts_app, name="accounts")  # create/disable/reset/list: cli/accounts.py
+register_backup_commands(app)  # backup --to/--verify, restore --from: cli/backup.py
 
 _STAGES = {
     "unions": "工会",
@@ -47,37 +43,6 @@ _STAGES = {
     "indexes": "索引与唯一约束",
     "rollups": "汇总",
 }
-
-
-def _run(
-    work: Callable[[Runtime], Awaitable[T]], *, failed: int = 1, beside_service: bool = True
-) -> T:
-    """Open the configured engine, run ``work``, close it; errors become a message and exit
-    ``failed`` (1 unless the command says otherwise). ``beside_service``: a service running
-    on the data dir lends its engine (the command works while the service runs)."""
-
-    async def main() -> T:
-        runtime = await open_runtime(load_settings(), beside_service=beside_service)
-        try:
-            return await work(runtime)
-        finally:
-            await runtime.close()
-
-    try:
-        return asyncio.run(main())
-    except UnionTreeError as exc:
-        hint = _HINTS.get(exc.field or "", "") if exc.reason in _HINTED else ""
-        console.print(
-            f"[red]错误[/red] [{exc.code}{'/' + exc.reason if exc.reason else ''}] "
-            f"{exc.message}{hint}"
-        )
-        raise typer.Exit(failed) from None
-
-
-_HINTED = {"NO_UNION", "UNION_NAME_NOT_FOUND", "UNION_NAME_AMBIGUOUS"}
-_HINTS = {"union": "（命令行：--union 工会代码）", "unionName": "（命令行：--union 工会代码）"}
-"""The command line's own way to give what a service message asks for (messages name no flag:
-the same services answer HTTP uploads)."""
 
 
 @app.command()
@@ -159,7 +124,7 @@ def demo(
             f"用时 {report.seconds:.1f} 秒（{rate:,.0f} 会员/秒）"
         )
 
-    _run(work, beside_service=False)  # a bulk load needs the engine to itself
+    run_command(work, beside_service=False)  # a bulk load needs the engine to itself
 
 
 @app.command()
@@ -173,7 +138,7 @@ def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] 
         console.print(f"不一致 {len(mismatches)} 项")
         return len(mismatches)
 
-    if _run(work):
+    if run_command(work):
         raise typer.Exit(1)
 
 
@@ -184,7 +149,7 @@ def rebuild_rollups() -> None:
     async def work(runtime: Runtime) -> int:
         return await audited(runtime, "rebuild-rollups", {}, runtime.services.stats.rebuild())
 
-    console.print(f"已重算 {_run(work)} 个工会的汇总")
+    console.print(f"已重算 {run_command(work)} 个工会的汇总")
 
 
 @app.command("import")
@@ -203,7 +168,7 @@ def import_(
     Exit 0: no row rejected (rows with blank must-collect fields are imported, their gaps
     listed); 1: rows rejected; 2: nothing imported (an unreadable or unusable file, an
     unknown --union)."""
-    from loaders.cli_support import run_import
+    from cli.imports import run_import
     from loaders.importer import start_worker_server
 
     start_worker_server(files)  # starts while the engine does
@@ -213,7 +178,7 @@ def import_(
         "dryRun": dry_run,
         "strict": strict,
     }
-    summary = _run(
+    summary = run_command(
         lambda rt: audited(
             rt,
             "import",
@@ -234,7 +199,7 @@ def export(
     """Write a union's subtree in the template layout (unions sheet + members sheet)."""
     from loaders.exporter import export_subtree
 
-    counts = _run(
+    counts = run_command(
         lambda rt: audited(
             rt,
             "export",  # writes full certificate numbers and phones to a file
@@ -255,7 +220,7 @@ def bootstrap(
         created = runtime.services.imports.bootstrap(province, operator="cli")
         return await audited(runtime, "bootstrap", {"province": province}, created)
 
-    out = _run(work)
+    out = run_command(work)
     console.print(f"地方总工会：新建 {out.created}，更新 {out.updated}，已存在 {out.unchanged}")
     typer.echo(f"全国总工会\t{out.national_id}")  # stdout: ids for scripts (accounts create)
     typer.echo(f"{out.province_name}\t{out.province_id}")
@@ -283,7 +248,7 @@ def unions(
         )
         return page.items, page.total_count
 
-    found, total = _run(work)
+    found, total = run_command(work)
     for u in found:
         typer.echo(f"{u.id}\t{u.level.value}\t{u.name}\t{u.parent_id or ''}")
     more = (

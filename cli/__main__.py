@@ -1,0 +1,5 @@
+"""``python -m cli``: the ``union-tree`` command line."""
+
+from cli.main import app
+
+app()
