@@ -71,33 +71,12 @@ def _input_dict(value: object) -> dict[str, Any]:
     return out
 
 
-@strawberry.type
+@strawberry.experimental.pydantic.type(model=changes.ChainEffect, all_fields=True)
 class ChainEffect:
-    union_id: strawberry.ID
-    name: str
-    members_before: int
-    members_after: int
-    unions_before: int
-    unions_after: int
-    employers_before: int
-    employers_after: int
-    employees_before: int
-    employees_after: int
+    """The GraphQL face of ``domain.changes.ChainEffect``: its fields are the model's (one
+    definition); only the id is typed as a GraphQL ID."""
 
-    @classmethod
-    def from_domain(cls, e: changes.ChainEffect) -> ChainEffect:
-        return cls(
-            union_id=strawberry.ID(e.union_id),
-            name=e.name,
-            members_before=e.members_before,
-            members_after=e.members_after,
-            unions_before=e.unions_before,
-            unions_after=e.unions_after,
-            employers_before=e.employers_before,
-            employers_after=e.employers_after,
-            employees_before=e.employees_before,
-            employees_after=e.employees_after,
-        )
+    union_id: strawberry.ID
 
 
 @strawberry.type(description="变更对原上级链和新上级链统计的影响（全国总工会在前）")
@@ -108,8 +87,8 @@ class MoveEffect:
     @classmethod
     def from_domain(cls, e: changes.MoveEffect) -> MoveEffect:
         return cls(
-            old_chain=[ChainEffect.from_domain(c) for c in e.old_chain],
-            new_chain=[ChainEffect.from_domain(c) for c in e.new_chain],
+            old_chain=[ChainEffect.from_pydantic(c) for c in e.old_chain],  # type: ignore[attr-defined]
+            new_chain=[ChainEffect.from_pydantic(c) for c in e.new_chain],  # type: ignore[attr-defined]
         )
 
 
@@ -149,8 +128,9 @@ class AffiliationChangeType:
             return None
         ids = [c.union_id for c in (*self.raw_effect.old_chain, *self.raw_effect.new_chain)]
         inside = await scope_of(info.context).unions_in(ids)
-        old = [ChainEffect.from_domain(c) for c in self.raw_effect.old_chain if inside[c.union_id]]
-        new = [ChainEffect.from_domain(c) for c in self.raw_effect.new_chain if inside[c.union_id]]
+        effect = ChainEffect.from_pydantic  # type: ignore[attr-defined]
+        old = [effect(c) for c in self.raw_effect.old_chain if inside[c.union_id]]
+        new = [effect(c) for c in self.raw_effect.new_chain if inside[c.union_id]]
         return MoveEffect(old_chain=old, new_chain=new)
 
     @strawberry.field
