@@ -106,14 +106,17 @@ class Runtime:
 
 
 async def open_runtime(settings: Settings, *, beside_service: bool = False) -> Runtime:
-    """Open the store, make sure the schema exists, and wire the services
-    (``beside_service``: see ``open_store``)."""
+    """Open the store, make sure the schema exists (and run the one-off data migrations:
+    ancestor paths), and wire the services (``beside_service``: see ``open_store``)."""
     store = await open_store(settings, beside_service=beside_service)
     if settings.metrics_enabled:
         store = InstrumentedStore(store)  # times every statement (graph_service/metrics.py)
     try:
         await store.ensure_schema()
+        services = Services.build(store, settings)
+        # one-off: graphs written before stored ancestor paths get them (a count otherwise)
+        await services.stats.migrate_ancestor_paths()
     except BaseException:
         await store.close()
         raise
-    return Runtime(settings, store, Services.build(store, settings))
+    return Runtime(settings, store, services)

@@ -1,7 +1,7 @@
 // Unions and their current ancestors with their rollups, read from the stored ancestor path
 // (u.path) and fetched by indexed id: distance 0 is the union, 1 its parent. since = start of the
 // union's current parent edge (on the distance-0 row). stored = false when the union has no stored
-// path yet (older data: the caller falls back to get_chain_walk). rollup is cut to its first five
+// path (the start-up migration stores every missing one: the caller refuses it). rollup is cut to its first five
 // counters (unions, grassroots, employers, employees, members): what a change's effect shows.
 // $ids: list<string> — union codes
 // $full: boolean — also return name and rollup (else null: a plan that only checks the rules)

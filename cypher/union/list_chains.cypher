@@ -1,7 +1,7 @@
 // Unions with their current ancestors, read from the stored ancestor path (u.path: ids, national
 // root first, parent last) and fetched by indexed id. Per union in $ids: one row for the union
 // itself (distance 0) and one per ancestor (distance 1 = parent). stored = false when the union has
-// no stored path yet (older data: the caller falls back to list_ancestors_walk).
+// no stored path (the start-up migration stores every missing one: the caller refuses it).
 // $ids: list<string> — union codes
 UNWIND $ids AS wanted
 MATCH (u:Union {id: wanted})

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from graph_service.domain.changes import AffiliationChange, ChainNode
+from graph_service.errors import GraphStoreError
 from graph_service.queries import q
 from graph_service.store import GraphStore, Row
 
@@ -23,8 +24,6 @@ class ChainRow:
     distance: int
     since: str | None = None
     """On the distance-0 row: when the union's current parent edge started (None: no parent)."""
-    stored: bool = True
-    """Read from the stored ancestor path (False: walked, the union has no stored path yet)."""
 
     def node(self) -> ChainNode:
         """As a chain node for effect arithmetic."""
@@ -64,7 +63,16 @@ def _nodes(value: object) -> list[ChainNode]:
     ]
 
 
-def _chain_row(r: Row, since: object, *, stored: bool = True) -> ChainRow:
+def path_missing(union_id: str) -> GraphStoreError:
+    """A union without a stored ancestor path: the start-up migration stores every missing
+    one, so only a graph changed by an older version since can have one."""
+    return GraphStoreError(
+        f"工会（{union_id}）缺少存储的上级路径，请运行 union-tree rebuild-rollups",
+        reason="PATH_MISSING",
+    )
+
+
+def _chain_row(r: Row, since: object) -> ChainRow:
     return ChainRow(
         id=str(r["id"]),
         name=str(r["name"] or ""),
@@ -73,7 +81,6 @@ def _chain_row(r: Row, since: object, *, stored: bool = True) -> ChainRow:
         rollup=_ints(r["rollup"]),
         distance=int(r["distance"]),  # type: ignore[call-overload]
         since=None if since is None else str(since),
-        stored=stored,
     )
 
 
@@ -101,26 +108,15 @@ class AffiliationRepository:
 
     async def chains(self, ids: Sequence[str], *, full: bool = True) -> dict[str, list[ChainRow]]:
         """Per known union: itself (distance 0, with its parent edge's ``since``) and its current
-        ancestors, nearest first. One read of the stored ancestor paths; a union without a
-        stored path (older data) is walked along its current edges instead. ``full=False``
+        ancestors, nearest first, in one read of the stored ancestor paths. ``full=False``
         leaves names and rollups out (empty) when only the rules are checked."""
         params = {"ids": list(dict.fromkeys(ids)), "full": full}
         rows = await self._store.read(q("affiliation/get_chain"), params)
         out: dict[str, list[ChainRow]] = {}
-        legacy: set[str] = set()
         for r in rows:
-            of = str(r["of"])
             if not r["stored"]:
-                legacy.add(of)
-                continue
-            out.setdefault(of, []).append(_chain_row(r, r["since"]))
-        for uid in legacy:
-            walked = await self._store.read(q("affiliation/get_chain_walk"), {"id": uid})
-            edge = await self.parent_edge(uid)
-            since = edge.since if edge is not None else None
-            out[uid] = [
-                _chain_row(r, since if r["distance"] == 0 else None, stored=False) for r in walked
-            ]
+                raise path_missing(str(r["of"]))
+            out.setdefault(str(r["of"]), []).append(_chain_row(r, r["since"]))
         return out
 
     async def parent_edge(self, union_id: str) -> Edge | None:
@@ -166,14 +162,9 @@ class AffiliationRepository:
         return bool(await self._applied("affiliation/create_union", params))
 
     async def move_union(self, params: Mapping[str, object]) -> MoveResult | None:
-        """Move a union whose chains are stored as ancestor paths, checking every move rule in
-        the statement itself; None when one failed or a path is missing (nothing written)."""
+        """Move a union along the stored ancestor paths, checking every move rule in the
+        statement itself; None when one failed (nothing written)."""
         return _move_result(await self._applied("affiliation/move_union", params))
-
-    async def move_union_walk(self, params: Mapping[str, object]) -> MoveResult | None:
-        """Move a union by walking its chains (data without stored paths), after the rules
-        were read; None when a guard failed (nothing written)."""
-        return _move_result(await self._applied("affiliation/move_union_walk", params))
 
     async def dissolve_union(self, params: Mapping[str, object]) -> bool:
         """Dissolve a union; False when a guard failed."""

@@ -50,6 +50,11 @@ class RollupRepository:
             for r in rows
         }
 
+    async def count_without_path(self) -> int:
+        """How many unions have no stored ancestor path."""
+        rows = await self._store.read(q("union/count_unions_without_path"))
+        return int(rows[0]["n"]) if rows else 0  # type: ignore[call-overload]
+
     async def store_paths(self, paths: dict[str, list[str]]) -> None:
         """Write ancestor paths onto the unions, in batches."""
         rows = [{"id": uid, "path": path} for uid, path in paths.items()]

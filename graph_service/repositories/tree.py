@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from graph_service.domain.models import Employer, Member, Union
 from graph_service.queries import q
+from graph_service.repositories.affiliation import path_missing
 from graph_service.store import GraphStore, Row
 
 
@@ -52,25 +53,16 @@ class UnionRepository:
     async def chains(self, ids: Sequence[str]) -> dict[str, list[Union]]:
         """Per known union: its current ancestors, national root first, then the union itself.
 
-        Read from the stored ancestor paths in one statement; a union without a stored path
-        (data written before paths existed) is walked along its current edges instead."""
+        Read from the stored ancestor paths in one statement."""
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return {}
         rows = await self._store.read(q("union/list_chains"), {"ids": wanted})
         out: dict[str, list[Union]] = {}
-        legacy: set[str] = set()
         for row in rows:
-            of = str(row["of"])
             if not row["stored"]:
-                legacy.add(of)
-                continue
-            out.setdefault(of, []).append(union_from_row(row))
-        for uid in legacy:
-            walked = await self._store.read(q("union/list_ancestors_walk"), {"id": uid})
-            me = (await self.get_many([uid])).get(uid)
-            if me is not None:
-                out[uid] = [union_from_row(r) for r in walked] + [me]
+                raise path_missing(str(row["of"]))
+            out.setdefault(str(row["of"]), []).append(union_from_row(row))
         return out
 
     async def children(self, union_id: str, *, after: str | None, limit: int) -> list[Union]:

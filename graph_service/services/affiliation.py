@@ -14,11 +14,10 @@ import secrets
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from graph_service.domain.changes import AffiliationChange, ChainNode, MoveEffect, move_effect
+from graph_service.domain.changes import AffiliationChange, MoveEffect, move_effect
 from graph_service.domain.codes import UnionLevel, UnionStatus
 from graph_service.domain.inputs import NewEmployer, NewUnion
 from graph_service.domain.levels import check_parent
@@ -204,7 +203,7 @@ class AffiliationService:
         today, stamp = self._stamp()
         day = self._day(effective_on, "effectiveOn", today)
         if dry_run:
-            current_parent, _, effect, _ = await self._plan_move(uid, pid, day, full=True)
+            current_parent, effect = await self._plan_move(uid, pid, day, full=True)
             return self._move_change(
                 uuid.uuid4().hex, uid, pid, current_parent, day, reason, stamp, actor, effect,
                 dry_run=True,
@@ -222,25 +221,12 @@ class AffiliationService:
         for _ in range(ATTEMPTS):
             # Write first: the statement checks every rule itself, so a move that is allowed
             # (the usual case) costs one round trip. When it wrote nothing, the rules are read
-            # to say which one failed; none failing means a race (retry) or chains without
-            # stored paths (walked, after the read found the current parent).
+            # to say which one failed; none failing means a race: try again.
             params["changeId"] = uuid.uuid4().hex
             result = await self._repo.move_union(params)
             if result is None:
-                current_parent, order, _, stored = await self._plan_move(uid, pid, day, full=False)
-                if stored:
-                    continue
-                walk = {k: v for k, v in params.items() if k != "ranks"}  # rules were read
-                walked = await self._repo.move_union_walk(
-                    walk | {"expectedParentId": current_parent}
-                )
-                if walked is None:
-                    continue
-                result = replace(
-                    walked,
-                    old_chain=_ordered(walked.old_chain, order[0]),
-                    new_chain=_ordered(walked.new_chain, order[1]),
-                )
+                await self._plan_move(uid, pid, day, full=False)
+                continue
             effect = move_effect(result.old_chain, result.new_chain, result.moved)
             return self._move_change(
                 str(params["changeId"]), uid, pid, result.from_union_id, day, reason, stamp,
@@ -279,7 +265,7 @@ class AffiliationService:
 
     async def _plan_move(
         self, uid: str, pid: str, day: date, *, full: bool
-    ) -> tuple[str, tuple[list[str], list[str]], MoveEffect | None, bool]:
+    ) -> tuple[str, MoveEffect | None]:
         """Check the rules on both chains (one read), raising the first that fails. Names,
         rollups and the effect only when ``full`` (a dry run): a real move takes its effect
         from what its write read."""
@@ -326,8 +312,7 @@ class AffiliationService:
         old_nodes = [row.node() for row in own[1:]]
         new_nodes = [row.node() for row in target]
         effect = move_effect(old_nodes, new_nodes, me.rollup) if full else None
-        order = ([n.id for n in old_nodes], [n.id for n in new_nodes])
-        return parent.id, order, effect, me.stored and target[0].stored
+        return parent.id, effect
 
     async def dissolve_union(
         self,
@@ -571,9 +556,3 @@ def _shifts(items: Sequence[tuple[str, list[int]]]) -> list[dict[str, object]]:
         for i, value in enumerate(delta):
             acc[i] += value
     return [{"unionId": u, "delta": d} for u, d in merged.items() if any(d)]
-
-
-def _ordered(nodes: Sequence[ChainNode], ids: Sequence[str]) -> list[ChainNode]:
-    """Chain nodes in the planned order (parent first); any others after."""
-    rank = {uid: i for i, uid in enumerate(ids)}
-    return sorted(nodes, key=lambda n: rank.get(n.id, len(rank)))

@@ -97,6 +97,15 @@ class StatsService:
         await self._rollups.store_paths(ancestor_paths(skeleton))
         return len(live)
 
+    async def migrate_ancestor_paths(self) -> int:
+        """One-off migration of graphs written before stored ancestor paths existed: when any
+        union lacks its path, store every union's path from the current edges; returns how
+        many unions lacked one (0: nothing written). Run at every start, after the schema."""
+        missing = await self._rollups.count_without_path()
+        if missing:
+            await self._rollups.store_paths(ancestor_paths(await self._rollups.skeleton()))
+        return missing
+
     async def store_from_tallies(
         self,
         skeleton: list[UnionNode],

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from stdnum.cn import uscc
 
-from graph_service.errors import BadUserInput, Conflict, NotFound
+from graph_service.errors import BadUserInput, Conflict, GraphStoreError, NotFound
 from graph_service.queries import q
 from graph_service.services.demo import member_groups, member_write_row
 from graph_service.services.registry import Services
@@ -244,33 +244,28 @@ async def stored_paths(services: Services) -> dict[str, list[str] | None]:
     return {str(r["id"]): r["path"] for r in rows}  # type: ignore[misc]
 
 
-async def test_data_without_stored_paths_still_reads_moves_and_is_repaired_by_rebuild(
-    services: Services,
-) -> None:
+async def test_data_without_stored_paths_is_migrated_at_start(services: Services) -> None:
+    """Graphs written before stored ancestor paths: reads refuse a missing path with a clear
+    error (no walking fallback); the one-off migration run at every start stores them all."""
     tree = await build(services)
     store = services.tree._unions._store
     rows = [{"id": uid, "path": None} for uid in tree.ids.values()]
     await store.write(q("rollup/set_paths"), {"rows": rows})  # as written before paths existed
     assert set((await stored_paths(services)).values()) == {None}
     assert {m.key for m in await services.stats.verify()} == {"path"}
+    with pytest.raises(GraphStoreError) as caught:
+        await services.tree.ancestors(tree["g1"])
+    assert caught.value.reason == "PATH_MISSING"
+    assert await services.stats.migrate_ancestor_paths() == len(tree.ids)
+    assert await services.stats.verify() == []
+    assert await services.stats.migrate_ancestor_paths() == 0  # one-off: nothing left to do
     above = [u.id for u in await services.tree.ancestors(tree["g1"])]
     assert above == [tree["national"], tree["province"], tree["cityA"], tree["countyA"]]
-    path = await services.membership.transfer_path(from_union_id=tree["g1"], to_union_id=tree["g3"])
-    assert path.common_ancestor.id == tree["province"]
-    assert [u.id for u in path.up] == [tree["g1"], tree["countyA"], tree["cityA"]]
     await services.affiliation.move_union(
         union_id=tree["countyA"], new_parent_id=tree["cityB"], actor=ACTOR
     )
-    above = [u.id for u in await services.tree.ancestors(tree["g2"])]
-    assert above == [tree["national"], tree["province"], tree["cityB"], tree["countyA"]]
-    assert {m.key for m in await services.stats.verify()} == {"path"}  # rollups still exact
-    await services.stats.rebuild()
-    assert await services.stats.verify() == []
     paths = await stored_paths(services)
     assert paths[tree["g2"]] == [tree["national"], tree["province"], tree["cityB"], tree["countyA"]]
-    await services.affiliation.move_union(
-        union_id=tree["countyA"], new_parent_id=tree["cityA"], actor=ACTOR, effective_on=None
-    )
     assert await services.stats.verify() == []
 
 
