@@ -29,10 +29,13 @@ from graph_service.domain.codes import (
 )
 from graph_service.domain.inputs import parse_bool, parse_count
 from graph_service.domain.validation import (
+    IMPORTABLE_STATUSES,
+    gender_of_checked_id,
     normalise_mobile,
     normalise_phone,
     parse_date,
     resident_ids_accepted,
+    roster_status,
     validate_certificate,
     validate_org_code,
     validate_region_code,
@@ -257,7 +260,6 @@ class _Parsed:
         )
 
 
-_RETIRED = {"4", "5"}  # 退休, 离休: 保留会籍
 _NO_POST = "无"  # a blank 担任工会职务: the member holds no union post
 _NO_POST_WORDS = frozenset({"无", "无职务"})
 _NO_POST_TYPE = UnionPostType.NONE.value  # 专兼职工会职务标识 0: 无
@@ -415,10 +417,8 @@ class MemberRows(_Base):
                 employer_id = self._org(cells["employerId"], "employerId")
             except BadUserInput as exc:
                 errors.append(self.error(n, "employerId", exc))
-        status = props.get("status") or (
-            "RETAINED" if props.get("employmentStatus") in _RETIRED else None
-        )
-        if status not in (None, "ACTIVE", "RETAINED"):
+        status = roster_status(props.get("status"), props.get("employmentStatus"))
+        if status not in IMPORTABLE_STATUSES:
             msg = "会籍状态只能为在册或保留会籍（离会、接转请在系统中办理）"
             errors.append(self.error(n, "status", msg, "STATUS_NOT_IMPORTABLE"))
         if errors or number is None:
@@ -658,7 +658,7 @@ class MemberRows(_Base):
                 if genders is None or genders[j] is _BLANK:
                     if genders is None:
                         genders = parsed["gender"] = [_BLANK] * len(col)
-                    genders[j] = "1" if int(key[19]) % 2 else "2"
+                    genders[j] = gender_of_checked_id(key, 19)  # key: "01:" + number
                 out.append(key)
                 continue
             cert_type = "01" if types is None or types[j] is _BLANK else str(types[j])
@@ -678,7 +678,7 @@ class MemberRows(_Base):
                     if genders is None or g is _BLANK:
                         if genders is None:
                             genders = parsed["gender"] = [_BLANK] * len(col)
-                        genders[j] = "1" if int(number[16]) % 2 else "2"
+                        genders[j] = gender_of_checked_id(number)
             except BadUserInput:
                 suspect[j] = 1
                 out.append(None)
@@ -692,10 +692,11 @@ class MemberRows(_Base):
         employment = parsed.get("employmentStatus")
         out: list[object] = []
         for j in range(len(suspect)):
-            status = None if given is None or given[j] is _BLANK else given[j]
-            if status is None and employment is not None and employment[j] in _RETIRED:
-                status = "RETAINED"
-            if status not in (None, "ACTIVE", "RETAINED"):
+            status = roster_status(
+                None if given is None or given[j] is _BLANK else given[j],
+                None if employment is None else employment[j],
+            )
+            if status not in IMPORTABLE_STATUSES:
                 suspect[j] = 1
             out.append(status)
         return out
@@ -717,7 +718,7 @@ class MemberRows(_Base):
             errors.append(self.error(n, column, exc))
             return None
         if cert_type == "01" and "gender" not in props:
-            props["gender"] = "1" if int(number[16]) % 2 else "2"
+            props["gender"] = gender_of_checked_id(number)
         return number
 
 

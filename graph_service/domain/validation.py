@@ -186,7 +186,28 @@ def gender_from_resident_id(number: object, *, field: str = "idNumber") -> str:
     """GB/T 2261.1 gender code from a resident ID's 17th digit: '1' odd (male), '2' even."""
     n = _compact(number)
     _resident_format(n, field)
-    return "1" if int(n[16]) % 2 else "2"
+    return gender_of_checked_id(n)
+
+
+def gender_of_checked_id(number: str, at: int = 16) -> str:
+    """``gender_from_resident_id`` of a number already validated (no second check): the digit
+    at ``at`` (16, or further in a key with a prefix such as ``01:``)."""
+    return "1" if int(number[at]) % 2 else "2"
+
+
+RETAINED_EMPLOYMENT = frozenset({"4", "5"})
+"""就业状况 codes whose members keep their membership (保留会籍): 4 退休, 5 离休."""
+IMPORTABLE_STATUSES = frozenset({None, "ACTIVE", "RETAINED"})
+"""Membership states a roster may set (leaving and transfers are done in the system)."""
+
+
+def roster_status(given: object, employment: object) -> object:
+    """A roster row's membership status: the one given, else RETAINED for a retired member
+    (退休/离休), else None (the register's default, ACTIVE). Importable when in
+    ``IMPORTABLE_STATUSES``."""
+    if given is None and employment in RETAINED_EMPLOYMENT:
+        return "RETAINED"
+    return given
 
 
 def birth_date_from_resident_id(number: object, *, field: str = "idNumber") -> date:
