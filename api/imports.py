@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, cast
@@ -61,6 +62,21 @@ def _error(exc: UnionTreeError) -> JSONResponse:
     status = _STATUS.get(exc.code, 503 if exc.code == "GRAPH_UNAVAILABLE" else 500)
     body = {"message": exc.message if status < 500 else "服务内部错误", **exc.extensions()}
     return JSONResponse(body, status_code=status)
+
+
+_XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+async def _viewer_refused(
+    request: Request, principal: Principal, operation: str, arguments: Mapping[str, object]
+) -> JSONResponse | None:
+    """Files with full certificate numbers and phones (reports, exports) are for operators and
+    admins: a viewer's request is refused (403) and audited."""
+    if principal.may_see_full_values:
+        return None
+    await record_request(request, principal, operation, arguments, "FORBIDDEN")
+    message = "文件含完整证件号码和手机号，查看员无权下载"
+    return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
 
 
 @router.post("/imports")
@@ -141,21 +157,16 @@ async def report(
 ) -> FileResponse | JSONResponse:
     """The error report of an import (xlsx; rejected rows carry full values: operators and admins
     of a scope containing the uploader's only, audited)."""
-    if not principal.may_see_full_values:
-        await record_request(request, principal, "importReport", {"batchId": batch_id}, "FORBIDDEN")
-        message = "错误报告含完整证件号码和手机号，查看员无权下载"
-        return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
+    refused = await _viewer_refused(request, principal, "importReport", {"batchId": batch_id})
+    if refused is not None:
+        return refused
     path = _reports(request) / f"{batch_id}.xlsx"
     found = _SAFE.match(batch_id) is not None and path.is_file()
     if not found or not await _may_read(request, principal, batch_id):
         await record_request(request, principal, "importReport", {"batchId": batch_id}, "NOT_FOUND")
         return JSONResponse({"code": "NOT_FOUND", "message": "未找到该导入的错误报告"}, 404)
     await record_request(request, principal, "importReport", {"batchId": batch_id})
-    return FileResponse(
-        path,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        filename=f"导入错误报告-{batch_id}.xlsx",
-    )
+    return FileResponse(path, media_type=_XLSX, filename=f"导入错误报告-{batch_id}.xlsx")
 
 
 @router.get("/exports/{union_id}", response_model=None)
@@ -167,10 +178,9 @@ async def export(
     """A union's subtree in the template layout (xlsx, as ``union-tree export``): operators and
     admins whose scope holds the union (others: the NOT_FOUND of an unknown union), audited."""
     arguments = {"unionId": union_id}
-    if not principal.may_see_full_values:
-        await record_request(request, principal, "export", arguments, "FORBIDDEN")
-        message = "导出文件含完整证件号码和手机号，查看员无权导出"
-        return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
+    refused = await _viewer_refused(request, principal, "export", arguments)
+    if refused is not None:
+        return refused
     runtime: Runtime = request.app.state.runtime
     folder = tempfile.mkdtemp(prefix="union-tree-export-")
     try:
@@ -184,7 +194,7 @@ async def export(
     await record_request(request, principal, "export", arguments)
     return FileResponse(
         out,
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        media_type=_XLSX,
         filename=f"导出-{uid}.xlsx",
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
