@@ -19,7 +19,14 @@ from api.scope import Scope, scope_for
 from graph_service.domain.accounts import Principal
 from graph_service.domain.models import Employer
 from graph_service.errors import NotFound
-from graph_service.services.imports import BatchInfo, ImportService, MemberPlan, Outcome, RowIssue
+from graph_service.services.imports import (
+    BatchInfo,
+    ImportService,
+    MemberPlan,
+    Outcome,
+    RowIssue,
+    UnitRow,
+)
 from graph_service.services.registry import Services
 
 _OTHER_UNION = "该证件号已是其他工会的在册会员，一证一会员，不能重复入会；如需转会请办理会籍接转"
@@ -78,7 +85,7 @@ class ScopedImports:
 
     async def import_units(
         self,
-        rows: Sequence[Mapping[str, object]],
+        rows: Sequence[UnitRow],
         *,
         default_parent: str | None,
         batch: BatchInfo,
@@ -90,11 +97,10 @@ class ScopedImports:
         union_ids: set[str] = set()
         employer_ids: set[str] = set()
         for r in rows:
-            union: Mapping[str, Any] = r.get("union") or {}  # type: ignore[assignment]
-            union_ids.update(str(x) for x in (union.get("id"), union.get("parentId")) if x)
-            employer: Mapping[str, Any] = r.get("employer") or {}  # type: ignore[assignment]
-            if employer.get("id"):
-                employer_ids.add(str(employer["id"]))
+            if r.union is not None:
+                union_ids.update(x for x in (r.union.id, r.union.parent_id) if x)
+            if r.employer is not None and r.employer.id:
+                employer_ids.add(r.employer.id)
         if default_parent:
             union_ids.add(default_parent)
         existing = await tree.get_unions(sorted(union_ids))
@@ -116,37 +122,36 @@ class ScopedImports:
 
     @staticmethod
     async def _unit_issue(
-        r: Mapping[str, object],
+        r: UnitRow,
         default_parent: str | None,
         existing: Mapping[str, object],
         inside: Mapping[str, bool],
         employers: Mapping[str, Employer],
         scope: Scope,
     ) -> RowIssue | None:
-        n = _row(r)
+        n = r.src_row
         elsewhere = "该代码已由本账号管辖范围以外的工会登记，不能在此导入"
-        union: Mapping[str, Any] = r.get("union") or {}  # type: ignore[assignment]
-        if union:
-            uid = str(union.get("id") or "")
+        union = r.union
+        if union is not None:
+            uid = union.id or ""
             if uid in existing and not inside[uid]:
                 return RowIssue(n, "unionId", "REGISTERED_ELSEWHERE", elsewhere, conflict=True)
-            national = (union.get("props") or {}).get("level") == "NATIONAL"
+            national = union.props.get("level") == "NATIONAL"
             if national and uid not in existing:  # a new root lies in nobody's scope
                 msg = "全国总工会须由本地管理员用命令行建立（union-tree bootstrap / import）"
                 return RowIssue(n, "unionLevel", "OUTSIDE_SCOPE", msg)
             if national:
                 return None  # the caller's own root (in scope, checked above)
-            parent = str(union.get("parentId") or default_parent or "")
+            parent = union.parent_id or default_parent or ""
             if parent in existing and not inside[parent]:
                 return RowIssue(n, "parentId", "PARENT_NOT_FOUND", "上级工会不存在")
-        employer: Mapping[str, Any] = r.get("employer") or {}  # type: ignore[assignment]
-        if employer:
-            eid = str(employer.get("id") or "")
-            found = employers.get(eid)
+        employer = r.employer
+        if employer is not None:
+            found = employers.get(employer.id or "")
             if found is not None and not await scope.employer_in(found):
                 return RowIssue(n, "employerId", "REGISTERED_ELSEWHERE", elsewhere, conflict=True)
-            if found is None and not union:
-                region = (employer.get("props") or {}).get("regionCode")
+            if found is None and union is None:
+                region = employer.props.get("regionCode")
                 future = Employer.model_validate({"id": "-", "name": "-", "regionCode": region})
                 if not await scope.employer_in(future):
                     msg = "单位所在地区不属于本账号管辖范围，请填写所属工会或由所在地区的工会导入"

@@ -38,13 +38,14 @@ from graph_service.services.imports import (
     MemberChunk,
     MemberPlan,
     Outcome,
+    UnitRow,
     new_batch_id,
 )
 from loaders import worker_main
 from loaders.headers import Header, detect
 from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
 from loaders.rejections import RejectedCells, RejectedRows
-from loaders.rows import MemberRows, Record, RowError, RowGap, UnitRows, blank
+from loaders.rows import MemberRows, RowError, RowGap, UnitRows, blank
 from loaders.templates import MEMBER_COLUMNS, MEMBER_REQUIRED, UNIT_COLUMNS, UNIT_REQUIRED
 
 Progress = Callable[[int, float], None]
@@ -281,8 +282,8 @@ def _skippable(cells: Cells) -> bool:
 
 def _validate(
     validator: UnitRows, rows: list[tuple[int, Cells]], gaps: list[RowGap]
-) -> tuple[list[Record], list[RowError], int]:
-    records: list[Record] = []
+) -> tuple[list[UnitRow], list[RowError], int]:
+    records: list[UnitRow] = []
     errors: list[RowError] = []
     read = 0
     for n, cells in rows:
@@ -295,7 +296,7 @@ def _validate(
         if problems:
             errors.extend(problems)
         else:
-            records.append(record)  # type: ignore[arg-type]
+            records.append(record)  # type: ignore[arg-type]  # a record when no problems
     return records, errors, read
 
 
@@ -697,7 +698,7 @@ def _chunks(rows: Iterator[tuple[int, Cells]], size: int) -> Iterator[list[tuple
 
 def _next_validated(
     chunks: Iterator[list[tuple[int, Cells]]], validator: UnitRows
-) -> tuple[list[tuple[int, Cells]], list[Record], list[RowError], int, list[RowGap]] | None:
+) -> tuple[list[tuple[int, Cells]], list[UnitRow], list[RowError], int, list[RowGap]] | None:
     rows = next(chunks, None)
     if rows is None:
         return None
@@ -707,26 +708,20 @@ def _next_validated(
 
 
 def _dedupe(
-    records: list[Record], seen: dict[str, int], sheet: str, errors: list[RowError], header: Header
-) -> list[Record]:
-    """Later rows repeating a certificate (or an employer code) are rejected."""
+    records: list[UnitRow], seen: dict[str, int], sheet: str, errors: list[RowError], header: Header
+) -> list[UnitRow]:
+    """Later rows repeating an employer code are rejected."""
     kept = []
+    column = header.column_title("employerId")
     for r in records:
-        if "certKey" in r:
-            key, column = str(r["certKey"]), header.column_title("certNumber")
-            what = "证件号码"
-        elif r.get("employer") and r["employer"]["id"]:  # type: ignore[index]
-            key, column = "E:" + str(r["employer"]["id"]), header.column_title("employerId")  # type: ignore[index]
-            what = "单位统一社会信用代码"
-        else:
+        if r.employer is None or not r.employer.id:
             kept.append(r)
             continue
-        n = int(r["srcRow"])  # type: ignore[call-overload]
-        if key in seen:
-            msg = f"{what}与本表第{seen[key]}行重复"
-            errors.append(RowError(sheet, n, column, "DUPLICATE_IN_FILE", msg))
+        if r.employer.id in seen:
+            msg = f"单位统一社会信用代码与本表第{seen[r.employer.id]}行重复"
+            errors.append(RowError(sheet, r.src_row, column, "DUPLICATE_IN_FILE", msg))
             continue
-        seen[key] = n
+        seen[r.employer.id] = r.src_row
         kept.append(r)
     return kept
 

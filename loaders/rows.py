@@ -42,7 +42,14 @@ from graph_service.domain.validation import (
     validate_resident_id,
 )
 from graph_service.errors import BadUserInput
-from graph_service.services.imports import MEMBER_FIELDS, MemberChunk, new_member_id
+from graph_service.services.imports import (
+    MEMBER_FIELDS,
+    EmployerRecord,
+    MemberChunk,
+    UnionRecord,
+    UnitRow,
+    new_member_id,
+)
 from loaders.headers import Header
 from loaders.seen_certificates import SeenCertificates
 from loaders.templates import HUBEI_MEMBER, HUBEI_UNION, HUBEI_UNIT
@@ -777,7 +784,7 @@ class UnitRows(_Base):
 
     def __call__(
         self, n: int, raw: Sequence[object], gaps: list[RowGap] | None = None
-    ) -> tuple[Record | None, list[RowError]]:
+    ) -> tuple[UnitRow | None, list[RowError]]:
         """One row → (record, []) or (None, errors); a valid row's gaps go to ``gaps``."""
         cells = self.cells(raw)
         if not (cells.keys() - {"seq", "note"}):
@@ -799,7 +806,7 @@ class UnitRows(_Base):
             return None, errors
         if gaps is not None:
             gaps.extend(found)
-        return {"srcRow": n, "union": union, "employer": employer}, []
+        return UnitRow(n, union, employer), []
 
     def _must(
         self,
@@ -832,7 +839,7 @@ class UnitRows(_Base):
 
     def _union(
         self, n: int, cells: dict[str, object], errors: list[RowError], gaps: list[RowGap]
-    ) -> Record | None:
+    ) -> UnionRecord | None:
         before = len(errors)
         self._must(n, cells, self.union_must, errors, gaps)
         props = self._parse(n, cells, _UNION_PARSERS, errors)
@@ -864,11 +871,11 @@ class UnitRows(_Base):
         if len(errors) > before:
             return None
         name = _text(100)(cells["unionName"], "unionName")
-        return {"id": ids["unionId"], "name": name, "parentId": ids["parentId"], "props": props}
+        return UnionRecord(ids["unionId"], name, ids["parentId"], props)
 
     def _employer(
         self, n: int, cells: dict[str, object], errors: list[RowError], gaps: list[RowGap]
-    ) -> Record | None:
+    ) -> EmployerRecord | None:
         before = len(errors)
         self._must(n, cells, self.unit_must, errors, gaps)
         if "employerId" not in cells and "employerId" not in self.unit_must:
@@ -886,4 +893,4 @@ class UnitRows(_Base):
                 errors.append(self.error(n, "employerId", exc))
         if len(errors) > before:
             return None
-        return {"id": employer_id, "props": props}
+        return EmployerRecord(employer_id, props)

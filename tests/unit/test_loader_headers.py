@@ -125,5 +125,5 @@ def test_unit_row_kinds_and_levels() -> None:
     code = credit_code("91", "330522", 5)
     record, errors = rows(2, ["甲公司", code, "甲工会", "工会联合会", "2001年5月6日"])
     assert errors == [] and record is not None
-    assert record["union"]["props"]["level"] == "FEDERATION"  # type: ignore[index]
-    assert record["employer"]["id"] == code  # type: ignore[index]
+    assert record.union is not None and record.union.props["level"] == "FEDERATION"
+    assert record.employer is not None and record.employer.id == code

@@ -3,8 +3,7 @@ validated member rows in columns; unit rows) and what comes back (``Outcome`` wi
 ``MemberPlan``), with the batch a write is traced to (``BatchInfo``).
 
 Member rows travel as a ``MemberChunk`` (a worker process builds it: columns pickle several
-times faster than one object per row). Unit row: ``{srcRow, union: {id?, name, parentId?,
-props} | None, employer: {id?, props} | None}``."""
+times faster than one object per row); unit rows as ``UnitRow`` records."""
 
 from __future__ import annotations
 
@@ -40,6 +39,36 @@ class RowIssue:
     message: str
     conflict: bool = False
     other_union: str | None = None
+
+
+@dataclass(slots=True)
+class UnionRecord:
+    """A validated union of a unit row: ``id`` None when the file gives no code (the service
+    finds a same-named union under the parent or gives a temporary code)."""
+
+    id: str | None
+    name: str
+    parent_id: str | None
+    props: dict[str, object]
+
+
+@dataclass(slots=True)
+class EmployerRecord:
+    """A validated employer of a unit row: ``id`` None when the file gives no code (a gap: the
+    service gives a temporary code)."""
+
+    id: str | None
+    props: dict[str, object]
+
+
+@dataclass(slots=True)
+class UnitRow:
+    """One validated row of a units sheet (附件1, Hubei, canonical): a union, the employer it
+    covers, or both."""
+
+    src_row: int
+    union: UnionRecord | None
+    employer: EmployerRecord | None
 
 
 @dataclass

@@ -9,7 +9,12 @@ from datetime import UTC, datetime
 
 from graph_service.domain.regions import list_divisions
 from graph_service.domain.validation import make_temporary_code
-from graph_service.services.imports.contract import BatchInfo, BootstrapOutcome
+from graph_service.services.imports.contract import (
+    BatchInfo,
+    BootstrapOutcome,
+    UnionRecord,
+    UnitRow,
+)
 from graph_service.services.imports.units import UnitImports
 from graph_service.store import Row
 
@@ -27,7 +32,7 @@ class TreeLoads(UnitImports):
             raise BadUserInput("未知的省级行政区划代码", reason="REGION_CODE", field="province")
         codes = {code for code, _, _ in divisions}
         local = {str(r["regionCode"]): str(r["id"]) for r in await self._repo.local_federations()}
-        rows: list[dict[str, object]] = []
+        rows: list[UnitRow] = []
         national = await self._national_root()
         if national is None:
             national = make_temporary_code("100000", 0)
@@ -96,12 +101,11 @@ class TreeLoads(UnitImports):
         return await self._repo.members_of(union_ids)
 
 
-def _local_row(
-    n: int, uid: str, name: str, level: str, region: str, parent: str | None
-) -> dict[str, object]:
-    props = {"level": level, "kind": "地方总工会", "status": "ACTIVE", "regionCode": region}
-    return {
-        "srcRow": n,
-        "union": {"id": uid, "name": name, "parentId": parent, "props": props},
-        "employer": None,
+def _local_row(n: int, uid: str, name: str, level: str, region: str, parent: str | None) -> UnitRow:
+    props: dict[str, object] = {
+        "level": level,
+        "kind": "地方总工会",
+        "status": "ACTIVE",
+        "regionCode": region,
     }
+    return UnitRow(n, UnionRecord(uid, name, parent, props), None)

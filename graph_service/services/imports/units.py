@@ -7,12 +7,20 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 
 from graph_service.domain.levels import can_hang_under
 from graph_service.domain.validation import make_temporary_code
 from graph_service.repositories.imports import ImportRepository
-from graph_service.services.imports.contract import BatchInfo, Outcome, RowIssue
+from graph_service.services.imports.contract import (
+    BatchInfo,
+    EmployerRecord,
+    Outcome,
+    RowIssue,
+    UnionRecord,
+    UnitRow,
+)
 from graph_service.services.imports.deltas import (
     LOCAL_LEVELS,
     Deltas,
@@ -31,7 +39,7 @@ class UnitImports(ImportServiceBase):
 
     async def import_units(
         self,
-        rows: Sequence[Mapping[str, object]],
+        rows: Sequence[UnitRow],
         *,
         default_parent: str | None,
         batch: BatchInfo,
@@ -41,30 +49,26 @@ class UnitImports(ImportServiceBase):
         """Unions (with their parents) and the employers they cover, parents first."""
         out = Outcome()
         plan = _UnitPlan(self._repo, default_parent)
-        await plan.resolve_ids(rows, out)
+        await plan.resolve_ids(rows)
         ordered = plan.ordered()
         for start in range(0, len(ordered), chunk):
             part = ordered[start : start + chunk]
             out.add(await plan.write(part, batch=batch, dry_run=dry_run))
         return out
 
-    # ------------------------------------------------------------ bootstrap
 
-
-def _with_employer_id(row: Mapping[str, object], union_id: str | None) -> dict[str, object]:
+def _with_employer_id(row: UnitRow, union_id: str | None) -> UnitRow:
     """The row, its employer given a stable temporary code when the file gives none (a gap:
     the code is must-collect, the employer is still registered)."""
-    out = dict(row)
-    employer: Mapping[str, object] | None = row.get("employer")  # type: ignore[assignment]
-    if employer and not employer.get("id"):
-        props: Mapping[str, object] = employer.get("props") or {}  # type: ignore[assignment]
-        name = str(props.get("name") or "")
-        region = str(props.get("regionCode") or "")
-        digest = hashlib.sha256(f"employer|{union_id}|{name}".encode()).hexdigest()
-        area = region if len(region) == 6 and region.isdigit() else "000000"
-        code = make_temporary_code(area, int(digest[:12], 16) % 10**10)
-        out["employer"] = {**employer, "id": code}
-    return out
+    employer = row.employer
+    if employer is None or employer.id:
+        return row
+    name = str(employer.props.get("name") or "")
+    region = str(employer.props.get("regionCode") or "")
+    digest = hashlib.sha256(f"employer|{union_id}|{name}".encode()).hexdigest()
+    area = region if len(region) == 6 and region.isdigit() else "000000"
+    code = make_temporary_code(area, int(digest[:12], 16) % 10**10)
+    return replace(row, employer=replace(employer, id=code))
 
 
 def temporary_union_id(parent: str | None, name: str, region: str | None) -> str:
@@ -75,46 +79,42 @@ def temporary_union_id(parent: str | None, name: str, region: str | None) -> str
 
 
 class _UnitPlan:
-    """Union and employer rows of one file, checked against the graph and written in chunks."""
+    """Union and employer rows of one file, checked against the graph and written in chunks.
+    After ``resolve_ids`` every union and employer of ``_rows`` has its id."""
 
     def __init__(self, repo: ImportRepository, default_parent: str | None) -> None:
         self._repo = repo
         self._default_parent = default_parent
-        self._file_unions: dict[str, dict[str, object]] = {}  # id -> first row's union part
+        self._file_unions: dict[str, UnionRecord] = {}  # id -> first row's union part
         self._first_row: dict[str, int] = {}
         self._rejected_unions: dict[str, RowIssue] = {}
-        self._rows: list[dict[str, object]] = []
+        self._rows: list[UnitRow] = []
         self._levels: dict[str, str] = {}
 
-    async def resolve_ids(self, rows: Sequence[Mapping[str, object]], out: Outcome) -> None:
-        """Give each union an id (its code, a same-named union under the parent, or a temp code)."""
-        parents = {self._parent_of(r) for r in rows if r.get("union")} - {None}
+    async def resolve_ids(self, rows: Sequence[UnitRow]) -> None:
+        """Give each union an id (its code, a same-named union under the parent, or a temp
+        code) and its parent, and each employer an id (its code or a temp code)."""
+        parents = {self._parent_of(r.union) for r in rows if r.union} - {None}
         known = await self._repo.unions_by_id([p for p in parents if p])
         for row in rows:
-            union = row.get("union")
-            if not union:
+            if row.union is None:
                 self._rows.append(_with_employer_id(row, None))
                 continue
-            u = dict(union)  # type: ignore[call-overload]
-            parent = self._parent_of(row)
-            u["parentId"] = parent
-            if not u.get("id"):
-                u["id"] = await self._same_named(str(u["name"]), parent) or temporary_union_id(
-                    parent,
-                    str(u["name"]),
-                    str(u["props"].get("regionCode") or _region(known.get(str(parent)))),
+            parent = self._parent_of(row.union)
+            u = replace(row.union, parent_id=parent)
+            if not u.id:
+                region = u.props.get("regionCode") or _region(known.get(str(parent)))
+                u.id = await self._same_named(u.name, parent) or temporary_union_id(
+                    parent, u.name, str(region)
                 )
-            uid = str(u["id"])
-            self._file_unions.setdefault(uid, u)
-            self._first_row.setdefault(uid, int(row["srcRow"]))  # type: ignore[call-overload]
-            self._rows.append(_with_employer_id({**row, "union": u}, uid))
+            self._file_unions.setdefault(u.id, u)
+            self._first_row.setdefault(u.id, row.src_row)
+            self._rows.append(_with_employer_id(replace(row, union=u), u.id))
 
-    def _parent_of(self, row: Mapping[str, object]) -> str | None:
-        union: Mapping[str, object] = row.get("union") or {}  # type: ignore[assignment]
-        props: Mapping[str, object] = union.get("props") or {}  # type: ignore[assignment]
-        if props.get("level") == "NATIONAL":
+    def _parent_of(self, union: UnionRecord) -> str | None:
+        if union.props.get("level") == "NATIONAL":
             return None
-        return str(union.get("parentId") or self._default_parent or "") or None
+        return union.parent_id or self._default_parent or None
 
     async def _same_named(self, name: str, parent: str | None) -> str | None:
         named = await self._repo.unions_named(name)
@@ -126,49 +126,41 @@ class _UnitPlan:
                 return uid
         return None
 
-    def ordered(self) -> list[dict[str, object]]:
+    def ordered(self) -> list[UnitRow]:
         """Rows with parents before children (depth within the file), employer-only rows last."""
         depth: dict[str, int] = {}
 
         def d(uid: str, seen: frozenset[str] = frozenset()) -> int:
             if uid in depth:
                 return depth[uid]
-            parent = self._file_unions[uid].get("parentId")
+            parent = self._file_unions[uid].parent_id
             value = 0
             if parent in self._file_unions and parent not in seen:
                 value = d(str(parent), seen | {uid}) + 1
             depth[uid] = value
             return value
 
-        def key(row: Mapping[str, object]) -> tuple[int, int]:
-            union: Mapping[str, object] | None = row.get("union")  # type: ignore[assignment]
-            if not union:
-                return (10**6, int(row["srcRow"]))  # type: ignore[call-overload]
-            return (d(str(union["id"])), int(row["srcRow"]))  # type: ignore[call-overload]
+        def key(row: UnitRow) -> tuple[int, int]:
+            if row.union is None:
+                return (10**6, row.src_row)
+            return (d(str(row.union.id)), row.src_row)
 
         return sorted(self._rows, key=key)
 
-    async def write(
-        self, rows: Sequence[Mapping[str, object]], *, batch: BatchInfo, dry_run: bool
-    ) -> Outcome:
+    async def write(self, rows: Sequence[UnitRow], *, batch: BatchInfo, dry_run: bool) -> Outcome:
         """Classify one chunk and write it in one statement."""
         out = Outcome()
-        chunk_unions = {str(r["union"]["id"]): r for r in rows if r.get("union")}  # type: ignore[index]
-        parents = [
-            str(r["union"]["parentId"])  # type: ignore[index]
-            for r in rows
-            if r.get("union") and r["union"]["parentId"]  # type: ignore[index]
-        ]
-        existing = await self._repo.unions_by_id(list(chunk_unions) + parents)
+        chunk_unions = [str(r.union.id) for r in rows if r.union]
+        parents = [str(r.union.parent_id) for r in rows if r.union and r.union.parent_id]
+        existing = await self._repo.unions_by_id(chunk_unions + parents)
         employers = await self._repo.employers_by_id(
-            [str(r["employer"]["id"]) for r in rows if r.get("employer")]  # type: ignore[index]
+            [str(r.employer.id) for r in rows if r.employer]
         )
         local = {str(r["regionCode"]): str(r["id"]) for r in await self._repo.local_federations()}
         w = _Writes()
         new_local = False
         for row in rows:
-            n = int(row["srcRow"])  # type: ignore[call-overload]
-            union: dict[str, object] | None = row.get("union")  # type: ignore[assignment]
+            n, union = row.src_row, row.union
             status = "unchanged"
             if union is not None:
                 result = self._union(union, n, existing, batch, w)
@@ -176,19 +168,18 @@ class _UnitPlan:
                     out.issues.append(result)
                     continue
                 status = result
-                props: Mapping[str, object] = union["props"]  # type: ignore[assignment]
+                props = union.props
                 if (
                     status == "created"
                     and props.get("kind") == "地方总工会"
                     and props.get("level") in LOCAL_LEVELS
                     and props.get("regionCode")
                 ):
-                    local.setdefault(str(props["regionCode"]), str(union["id"]))
+                    local.setdefault(str(props["regionCode"]), str(union.id))
                     new_local = True
-            employer: dict[str, object] | None = row.get("employer")  # type: ignore[assignment]
-            if employer is not None:
-                uid = str(union["id"]) if union is not None else None
-                result = self._employer(employer, uid, n, employers, local, batch, w)
+            if row.employer is not None:
+                uid = str(union.id) if union is not None else None
+                result = self._employer(row.employer, uid, n, employers, local, batch, w)
                 if isinstance(result, RowIssue):
                     out.issues.append(result)
                     continue
@@ -202,19 +193,19 @@ class _UnitPlan:
 
     def _union(
         self,
-        union: dict[str, object],
+        union: UnionRecord,
         n: int,
         existing: Mapping[str, Row],
         batch: BatchInfo,
         w: _Writes,
     ) -> str | RowIssue:
-        uid = str(union["id"])
+        uid = str(union.id)
         if uid in self._rejected_unions:
             first = self._rejected_unions[uid]
             msg = f"同一工会在第{first.row}行有误：{first.message}"
             return RowIssue(n, first.field, first.code, msg, first.conflict)
-        props = {"name": union["name"], **union["props"]}  # type: ignore[dict-item]
-        level, parent = str(props["level"]), union.get("parentId")
+        props = {"name": union.name, **union.props}
+        level, parent = str(props["level"]), union.parent_id
         old = existing.get(uid)
         issue = self._union_issue(n, uid, props, parent, old, existing)
         if issue is not None:
@@ -279,7 +270,7 @@ class _UnitPlan:
 
     def _employer(
         self,
-        employer: dict[str, object],
+        employer: EmployerRecord,
         uid: str | None,
         n: int,
         employers: Mapping[str, Row],
@@ -287,8 +278,8 @@ class _UnitPlan:
         batch: BatchInfo,
         w: _Writes,
     ) -> str | RowIssue:
-        eid = str(employer["id"])
-        props: dict[str, object] = dict(employer["props"])  # type: ignore[call-overload]
+        eid = str(employer.id)
+        props = dict(employer.props)
         old = employers.get(eid)
         cover = uid
         if old is not None and old["unionId"] is not None:
