@@ -169,3 +169,26 @@ async def test_a_union_without_founding_date_round_trips(
     assert again.with_gaps >= 1
     assert (await services.tree.get_union(made.id)).founded_on is None
     assert await services.stats.verify() == []
+
+
+async def test_unused_columns_and_a_roster_naming_another_union_are_said(
+    services: Services, tmp_path: Path
+) -> None:
+    """A 民族 column is read by no field: the summary says so. A roster whose 工会名称 names
+    another union than the one given is imported into the given one, with a warning."""
+    await services.imports.bootstrap("33", operator="test")
+    await _import(services, _units(tmp_path), union_id=COUNTY)
+    other = (await services.tree.search_unions(
+        name_contains="长兴某服装厂工会", level=None, under=None, first=1, after=None
+    )).items[0].id  # fmt: skip
+    header = ("序号", "姓名", "性别", "民族", "身份证号码", "手机号码", "担任工会职务")
+    rows = [(1, "赵一", "", "汉族", _number(0), "13900000001", "")]
+    path = write_roster(tmp_path / "民族.xlsx", UNION, rows, header=header)
+    summary = await _import(services, path, union_id=other)
+    assert summary.created == 1 and summary.rejected == 0
+    assert summary.unused_columns == ["民族.xlsx/花名册：民族"]
+    assert len(summary.warnings) == 1 and UNION in summary.warnings[0]
+    member = await services.tree.member_by_certificate(_number(0))
+    assert member.union_id == other
+    own = await _import(services, path)  # into the roster's own 工会名称: no warning, and
+    assert own.warnings == [] and own.conflicts == 1  # the member is the other union's now
