@@ -9,7 +9,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from graph_service.domain.codes import (
     CertificateType,
@@ -150,92 +149,31 @@ def _region(value: object, field: str) -> str:
     return validate_region_code(text, field=field)
 
 
-_MEMBER_PARSERS: dict[str, Callable[[object, str], object]] = {
-    "name": _text(50),
-    "gender": _code(Gender),
-    "phone": lambda v, f: (
-        v if v.__class__ is str and _MOBILE.match(v) else normalise_mobile(text_of(v), f)
-    ),
-    "householdType": _code(HouseholdType),
-    "political": _code(PoliticalStatus),
-    "education": _code(Education),
-    "employmentStatus": _code(EmploymentStatus),
-    "newFormWorker": lambda v, f: parse_bool(text_of(v), f),
-    "joinedOn": _past,
-    "unionPost": _text(50),
-    "unionPostType": _code(UnionPostType),
-    "nationality": _text(50),
-    "status": _code(MembershipStatus),
-}
-_CERT_TYPE = _code(CertificateType)
-_BLANK = object()  # a blank cell, in validate_chunk's parsed columns
-_UNIQUE_PER_ROW = frozenset({"name", "phone"})  # not worth memoising: nearly every value differs
-_MEMO_LIMIT = 50_000
-
-
-def memoised(
-    parse: Callable[[object, str], Any], limit: int = _MEMO_LIMIT
-) -> Callable[[object, str], Any]:
-    """``parse`` with its results (and refusals) remembered per cell value.
-
-    Rosters repeat the same codes, dates and organisation codes on most rows; validating a
-    repeated value again (a USCC checksum, a date parse) was most of the per-row time. Memos
-    live in one validator (one sheet), so "not in the future" is judged on the import's day.
-    """
-    memo: dict[tuple[type, object], object] = {}
-
-    def run(value: object, field: str) -> Any:
-        key = (type(value), value)
-        try:
-            found = memo[key]
-        except KeyError:
-            try:
-                found = parse(value, field)
-            except BadUserInput as exc:
-                found = _Refused(exc.message, exc.reason or "INVALID")
-            if len(memo) >= limit:
-                memo.clear()
-            memo[key] = found
-        except TypeError:  # an unhashable cell value
-            return parse(value, field)
-        if isinstance(found, _Refused):
-            raise BadUserInput(found.message, reason=found.reason, field=field)
-        return found
-
-    return run
+_BLANK = object()  # a blank cell, in a parsed column
 
 
 @dataclass(frozen=True, slots=True)
 class _Refused:
+    """A refused cell, in a parsed column: the refusal's message and code."""
+
     message: str
     reason: str
 
 
 @dataclass(slots=True)
 class _Parsed:
-    """A chunk parsed in columns: per row its certificate key, union, employer and
-    ``MEMBER_FIELDS`` values, meaningful where the row is not ``suspect`` (or ``put``)."""
+    """A chunk checked in columns: per row its certificate key, union, employer and
+    ``MEMBER_FIELDS`` values (meaningful where the row has no errors), the errors of the rows
+    that have some, the blank rows and the gaps (titles of blank must-collect columns)."""
 
-    suspect: bytearray
     numbers: list[str | None]
     union_ids: list[object]
     employer_ids: list[object]
     employer_names: list[object]
     values: list[tuple[object, ...]]
+    errors: dict[int, list[RowError]]  # row index -> its errors (in the order of the checks)
+    blank: set[int]  # row indexes of blank rows
     gaps: dict[int, list[str]]  # row index -> titles of blank must-collect columns
-
-    @classmethod
-    def all_suspect(cls, size: int) -> _Parsed:
-        """Every row to be validated on its own (a required column is absent)."""
-        return cls(
-            bytearray(b"\x01" * size),
-            [None] * size,
-            [None] * size,
-            [None] * size,
-            [None] * size,
-            [()] * size,
-            {},
-        )
 
     def valid(self, j: int) -> Valid:
         return (  # type: ignore[return-value]
@@ -246,10 +184,11 @@ class _Parsed:
             self.values[j],
         )
 
-    def put(self, j: int, got: Valid) -> None:
-        """Row ``j`` is valid with these values (found valid on its own)."""
-        self.numbers[j], self.union_ids[j], self.employer_ids[j] = got[0], got[1], got[2]
-        self.employer_names[j], self.values[j] = got[3], got[4]
+    def answer(self, j: int) -> Valid | list[RowError] | None:
+        """Row ``j``: None (blank), its errors, or its valid values."""
+        if j in self.blank:
+            return None
+        return self.errors.get(j) or self.valid(j)
 
     def chunk(self, good: list[int], src_rows: list[int]) -> MemberChunk:
         """The rows ``good`` (indexes, in order) as a ``MemberChunk``."""
@@ -270,14 +209,36 @@ class _Parsed:
 _NO_POST = "无"  # a blank 担任工会职务: the member holds no union post
 _NO_POST_WORDS = frozenset({"无", "无职务"})
 _NO_POST_TYPE = UnionPostType.NONE.value  # 专兼职工会职务标识 0: 无
-_CHUNK_PARSERS: dict[str, Callable[[object, str], object]] = {
-    **_MEMBER_PARSERS,
-    "certType": _CERT_TYPE,
+_MEMBER_COLUMNS: dict[str, Callable[[object, str], object]] = {
+    "name": _text(50),
+    "gender": _code(Gender),
+    "phone": lambda v, f: (
+        v if v.__class__ is str and _MOBILE.match(v) else normalise_mobile(text_of(v), f)
+    ),
+    "householdType": _code(HouseholdType),
+    "political": _code(PoliticalStatus),
+    "education": _code(Education),
+    "employmentStatus": _code(EmploymentStatus),
+    "newFormWorker": lambda v, f: parse_bool(text_of(v), f),
+    "joinedOn": _past,
+    "unionPost": _text(50),
+    "unionPostType": _code(UnionPostType),
+    "nationality": _text(50),
+    "status": _code(MembershipStatus),
+    "certType": _code(CertificateType),
     "unionId": _org,
     "employerId": _org,
     "employerName": lambda v, f: text_of(v),
 }
-"""Column parsers of ``MemberRows.validate_chunk`` (the certificate is checked on its own)."""
+"""The roster's cell rules, one per column, in the order a row's errors are reported (the
+certificate, checked with its type and the gender, is reported after 证件类型; the status rule
+last). ``MemberRows`` applies them to a chunk's columns; a single row is a chunk of one."""
+_ERROR_ORDER = {k: i for i, k in enumerate(_MEMBER_COLUMNS)}
+_ERROR_ORDER["certNumber"] = _ERROR_ORDER["certType"]  # just after it (stable sort)
+_UNIQUE_PER_ROW = frozenset({"name", "phone"})  # not worth memoising: nearly every value differs
+_MEMO_LIMIT = 50_000
+_NOT_IMPORTABLE = "会籍状态只能为在册或保留会籍（离会、接转请在系统中办理）"
+_ID_AS_NUMBER = "证件号码被Excel存成了数字（末尾几位已丢失），请把该列设为文本后重新填写"
 
 
 class _Base:
@@ -323,7 +284,9 @@ class _Base:
 
 
 class MemberRows(_Base):
-    """Validates roster rows (附件3, Hubei fields, canonical) into member records."""
+    """Validates roster rows (附件3, Hubei fields, canonical) into member records, a chunk of
+    rows at a time and a column at a time: each rule is a column function (``_MEMBER_COLUMNS``,
+    the certificate, the required keys, the status); one row is a chunk of one."""
 
     def __init__(
         self, header: Header, sheet: str, *, union_id: str | None, strict: bool = False
@@ -342,27 +305,9 @@ class MemberRows(_Base):
             collect = set()
         self.must = sorted(must)
         self.collect = sorted(collect)
-        self._parsers = [
-            (k, parse if k in _UNIQUE_PER_ROW else memoised(parse))
-            for k, parse in _MEMBER_PARSERS.items()
-            if header.has(k) or (k == "unionPostType" and self.no_post)
-        ]
-        self._cert_type = memoised(_CERT_TYPE)
-        self._org = memoised(_org)
         self._memos: dict[str, dict[object, object] | None] = {}
         self._refusing: dict[str, bool] = {}
         self._today = date.today()
-
-    def _posts(self, cells: dict[str, object]) -> None:
-        """A blank 担任工会职务 means the member holds no union post: stored as 无 with the
-        专兼职 code 0 (无), per the code table."""
-        if not self.no_post:
-            return
-        post = cells.get("unionPost")
-        if post is None:
-            post = cells["unionPost"] = _NO_POST
-        if "unionPostType" not in cells and text_of(post) in _NO_POST_WORDS:
-            cells["unionPostType"] = _NO_POST_TYPE
 
     def __call__(
         self, n: int, raw: Sequence[object], gaps: list[RowGap] | None = None
@@ -390,103 +335,44 @@ class MemberRows(_Base):
     def validate(
         self, n: int, raw: Sequence[object], gaps: list[RowGap] | None = None
     ) -> Valid | list[RowError] | None:
-        """One row → (certKey, unionId, employerId, employerName, MEMBER_FIELDS values), its
-        errors, or None for a blank row; a valid row's gaps are added to ``gaps``."""
-        cells = self.cells(raw)
-        if not cells:
-            return None
-        self._posts(cells)
-        errors = self.required(n, cells, self.must)
-        props: dict[str, Any] = {}
-        for key, parse in self._parsers:
-            if key in cells:
-                try:
-                    props[key] = parse(cells[key], key)
-                except BadUserInput as exc:
-                    errors.append(self.error(n, key, exc))
-        cert_type, number = "01", None
-        if "certType" in cells:
-            try:
-                cert_type = self._cert_type(cells["certType"], "certType")
-            except BadUserInput as exc:
-                errors.append(self.error(n, "certType", exc))
-        if "certNumber" in cells:
-            number = self._certificate(n, cert_type, cells["certNumber"], props, errors)
-        union_id = self.union_id
-        if union_id is None and "unionId" in cells:
-            try:
-                union_id = self._org(cells["unionId"], "unionId")
-            except BadUserInput as exc:
-                errors.append(self.error(n, "unionId", exc))
-        employer_id = None
-        if "employerId" in cells:
-            try:
-                employer_id = self._org(cells["employerId"], "employerId")
-            except BadUserInput as exc:
-                errors.append(self.error(n, "employerId", exc))
-        status = roster_status(props.get("status"), props.get("employmentStatus"))
-        if status not in IMPORTABLE_STATUSES:
-            msg = "会籍状态只能为在册或保留会籍（离会、接转请在系统中办理）"
-            errors.append(self.error(n, "status", msg, "STATUS_NOT_IMPORTABLE"))
-        if errors or number is None:
-            return errors
-        self.gaps(n, cells, self.collect, gaps)
-        props["status"] = status
-        employer_name = text_of(cells["employerName"]) if "employerName" in cells else None
-        values = tuple(props.get(k) for k in MEMBER_FIELDS)
-        return f"{cert_type}:{number}", union_id, employer_id, employer_name, values  # type: ignore[return-value]
+        """One row, as a chunk of one → (certKey, unionId, employerId, employerName,
+        MEMBER_FIELDS values), its errors, or None for a blank row; gaps go to ``gaps``."""
+        return self.validate_chunk([(n, raw)], gaps)[0]
 
     def validate_chunk(
         self, rows: Sequence[tuple[int, Sequence[object]]], gaps: list[RowGap] | None = None
     ) -> list[Valid | list[RowError] | None]:
-        """``validate`` of every row, in order, with the same answers, a column at a time.
-
-        A column's values are parsed through a memo (rosters repeat codes, dates and
-        organisation codes on most rows), blanks and refusals are found per column, and the
-        certificates are checked for the whole chunk at once. Any row with a problem (a
-        refused or missing value, a certificate error, a status that cannot be imported) is
-        validated again on its own by ``validate``, so its errors are exactly the ones
-        ``validate`` reports.
-        """
+        """Each row of the chunk, in order: its valid values, its errors or None (blank); the
+        valid rows' gaps go to ``gaps`` (repeats within the file are ``members``' concern)."""
         parsed = self._parse_chunk(rows)
-        out: list[Valid | list[RowError] | None] = []
-        found: list[RowGap] = []
-        for j, (n, raw) in enumerate(rows):
-            if parsed.suspect[j]:
-                out.append(self.validate(n, raw, found))
-            else:
-                out.append(parsed.valid(j))
-                found.extend(RowGap(self.sheet, n, c) for c in parsed.gaps.get(j, ()))
+        out = [parsed.answer(j) for j in range(len(rows))]
         if gaps is not None:
-            gaps.extend(found)
+            for j, got in enumerate(out):
+                if isinstance(got, tuple):
+                    n = rows[j][0]
+                    gaps.extend(RowGap(self.sheet, n, c) for c in parsed.gaps.get(j, ()))
         return out
 
     def members(
         self, rows: Sequence[tuple[int, Sequence[object]]]
     ) -> tuple[MemberChunk, list[RowError], int, dict[int, Sequence[object]], list[RowGap]]:
         """A chunk of roster rows → (its valid rows as a ``MemberChunk``, the errors, rows
-        read (not blank), the cells of the rows with errors, the valid rows' gaps). The
-        answers of ``validate_chunk``, built in columns; a certificate repeating an earlier
-        row of the sheet (``seen``) is DUPLICATE_IN_FILE (its gaps are then not listed)."""
+        read (not blank), the cells of the rows with errors, the valid rows' gaps). A
+        certificate repeating an earlier row of the sheet (``seen``) is DUPLICATE_IN_FILE."""
         parsed = self._parse_chunk(rows)
         errors: list[RowError] = []
-        gaps: list[RowGap] = []
         bad: dict[int, Sequence[object]] = {}
         valid: list[int] = []
-        read = 0
         for j, (n, raw) in enumerate(rows):
-            if parsed.suspect[j]:
-                got = self.validate(n, raw, gaps)
-                if got is None:
-                    continue  # a blank row
-                if isinstance(got, list):
-                    read += 1
-                    errors.extend(got)
-                    bad[n] = raw
-                    continue
-                parsed.put(j, got)  # valid after all
-            read += 1
-            valid.append(j)
+            if j in parsed.blank:
+                continue
+            found = parsed.errors.get(j)
+            if found:
+                errors.extend(found)
+                bad[n] = raw
+            else:
+                valid.append(j)
+        read = len(rows) - len(parsed.blank)
         good: list[int] = []
         earlier = self.seen.earlier(
             [parsed.numbers[j] for j in valid],  # type: ignore[misc]
@@ -496,30 +382,24 @@ class MemberRows(_Base):
         for j, first in zip(valid, earlier, strict=True):
             if first is None:
                 good.append(j)
-                if j in parsed.gaps and not parsed.suspect[j]:
-                    n = rows[j][0]
-                    gaps.extend(RowGap(self.sheet, n, c) for c in parsed.gaps[j])
                 continue
             n, raw = rows[j]
             msg = f"证件号码与本表第{first}行重复"
             errors.append(RowError(self.sheet, n, column, "DUPLICATE_IN_FILE", msg))
             bad[n] = raw
         if len(good) < len(valid):
-            errors.sort(key=lambda e: e.row)  # in row order, as found one row at a time
-        if len(good) < len(valid):
-            refused = {e.row for e in errors}
-            gaps = [g for g in gaps if g.row not in refused]
-        gaps.sort(key=lambda g: g.row)
+            errors.sort(key=lambda e: e.row)  # in row order
+        gaps = [RowGap(self.sheet, rows[j][0], c) for j in good for c in parsed.gaps.get(j, ())]
         chunk = parsed.chunk(good, [n for n, _ in rows])
         chunk.members_tally()  # counted here (in the worker process), once
         return chunk, errors, read, bad, gaps
 
     def _parse_chunk(self, rows: Sequence[tuple[int, Sequence[object]]]) -> _Parsed:
-        """The chunk parsed column by column (every row suspect when a required column is
-        absent: each is then validated on its own)."""
+        """The chunk checked column by column; the rows with a problem (a refused or missing
+        value, a certificate error, a status that cannot be imported) get their errors."""
         size = len(rows)
         raws = [raw for _, raw in rows]
-        suspect = bytearray(size)  # 1: the row is validated again on its own
+        suspect = bytearray(size)  # 1: the row has a problem (or is blank)
         cols: dict[str, list[object]] = {}
         for i, key in self._index:
             try:
@@ -529,46 +409,100 @@ class MemberRows(_Base):
         if self.no_post:
             self._column_posts(cols, size)
         parsed: dict[str, list[object]] = {}
-        for key, parse in _CHUNK_PARSERS.items():
+        for key, parse in _MEMBER_COLUMNS.items():
             if key in cols and (key != "unionId" or self.union_id is None):
                 parsed[key] = self._column(key, cols[key], parse, suspect)
+        missing: dict[str, list[object]] = {}  # must-collect keys -> blank marks
         for key in self.must:
-            got = parsed.get(key) or cols.get(key)
-            if got is None:
-                return _Parsed.all_suspect(size)
-            if key not in parsed:
-                got = [_BLANK if blank(v) else v for v in got]
+            got = self._blanks(key, parsed, cols, size)
             if _BLANK in got:
+                missing[key] = got
                 for j, g in enumerate(got):
                     if g is _BLANK:
                         suspect[j] = 1
         gaps: dict[int, list[str]] = {}
         for key in self.collect:
-            got = parsed.get(key) or [_BLANK if blank(v) else v for v in cols[key]]
+            got = self._blanks(key, parsed, cols, size)
             if _BLANK in got:
                 title = self.header.column_title(key)
                 for j, g in enumerate(got):
                     if g is _BLANK:
                         gaps.setdefault(j, []).append(title)
-        numbers = self._certificates(cols["certNumber"], parsed, suspect) if size else []
+        cert_errors: dict[int, RowError] = {}
+        numbers = self._certificates(rows, cols.get("certNumber"), parsed, suspect, cert_errors)
         statuses = self._statuses(parsed, suspect)
         plain = {k: [None if g is _BLANK else g for g in got] for k, got in parsed.items()}
         plain["status"] = statuses
-        nothing = [None] * size
+        nothing: list[object] = [None] * size
         values = list(zip(*(plain.get(k, nothing) for k in MEMBER_FIELDS), strict=True))
+        errors: dict[int, list[RowError]] = {}
+        blank_rows: set[int] = set()
+        for j in range(size) if 1 in suspect else ():
+            if suspect[j]:
+                if not self.cells(raws[j]):
+                    blank_rows.add(j)
+                    continue
+                found = self._errors(j, rows[j][0], missing, parsed, cert_errors, statuses[j])
+                if found:
+                    errors[j] = found
         return _Parsed(
-            suspect,
             numbers,
             plain.get("unionId") or [self.union_id] * size,
-            plain.get("employerId") or [None] * size,
-            plain.get("employerName") or [None] * size,
+            plain.get("employerId") or nothing,
+            plain.get("employerName") or nothing,
             values,
+            errors,
+            blank_rows,
             gaps,
         )
 
+    def _errors(
+        self,
+        j: int,
+        n: int,
+        missing: dict[str, list[object]],
+        parsed: dict[str, list[object]],
+        cert_errors: dict[int, RowError],
+        status: object,
+    ) -> list[RowError]:
+        """Row ``j``'s errors, from its columns' answers: required keys left blank, refused
+        cells, the certificate, the status."""
+        title = self.header.column_title
+        out = [
+            self.error(n, k, f"缺少必填项：{title(k)}", "REQUIRED")
+            for k, got in missing.items()
+            if got[j] is _BLANK
+        ]
+        refused: list[tuple[str, RowError]] = []
+        for key, got in parsed.items():
+            g = got[j]
+            if isinstance(g, _Refused):
+                refused.append((key, self.error(n, key, g.message, g.reason)))
+        if j in cert_errors:
+            refused.append(("certNumber", cert_errors[j]))
+        refused.sort(key=lambda r: _ERROR_ORDER[r[0]])
+        out += [e for _, e in refused]
+        if status not in IMPORTABLE_STATUSES:
+            out.append(self.error(n, "status", _NOT_IMPORTABLE, "STATUS_NOT_IMPORTABLE"))
+        return out
+
+    @staticmethod
+    def _blanks(
+        key: str, parsed: dict[str, list[object]], cols: dict[str, list[object]], size: int
+    ) -> list[object]:
+        """A column with _BLANK for its blank cells (every cell blank when there is no column)."""
+        got = parsed.get(key)
+        if got is not None:
+            return got
+        col = cols.get(key)
+        if col is None:
+            return [_BLANK] * size
+        return [_BLANK if blank(v) else v for v in col]
+
     @staticmethod
     def _column_posts(cols: dict[str, list[object]], size: int) -> None:
-        """``_posts`` for a chunk's columns."""
+        """A blank 担任工会职务 means the member holds no union post: stored as 无 with the
+        专兼职 code 0 (无), per the code table."""
         posts = cols["unionPost"]
         types = cols.get("unionPostType")
         if types is None:
@@ -588,8 +522,9 @@ class MemberRows(_Base):
         suspect: bytearray,
     ) -> list[object]:
         """A column's parsed values: _BLANK for a blank cell, a _Refused for a refused one
-        (its row marked suspect). Text cells' results are remembered per sheet, except for
-        columns whose values differ on nearly every row."""
+        (its row marked suspect). Text cells' results are remembered per sheet (rosters repeat
+        codes, dates and organisation codes on most rows), except for columns whose values
+        differ on nearly every row."""
         memo = self._memos.get(key)
         if memo is None and key not in _UNIQUE_PER_ROW:
             memo = self._memos[key] = {}
@@ -631,10 +566,20 @@ class MemberRows(_Base):
         return got
 
     def _certificates(
-        self, col: list[object], parsed: dict[str, list[object]], suspect: bytearray
+        self,
+        rows: Sequence[tuple[int, Sequence[object]]],
+        col: list[object] | None,
+        parsed: dict[str, list[object]],
+        suspect: bytearray,
+        errors: dict[int, RowError],
     ) -> list[str | None]:
-        """Certificate keys per row (None where the row is suspect); a resident ID fills a
-        blank gender from its 17th digit, as ``validate`` does."""
+        """Certificate keys per row (None where blank or refused, the refusal in ``errors``,
+        its row marked suspect). Checked with the row's 证件类型 (a resident ID when blank or
+        refused) and, for a resident ID, against a given gender; a resident ID fills a blank
+        gender from its 17th digit."""
+        size = len(rows)
+        if col is None:
+            return [None] * size
         types = parsed.get("certType")
         genders = parsed.get("gender")
         today = self._today
@@ -642,9 +587,7 @@ class MemberRows(_Base):
         quick = [
             j
             for j, value in enumerate(col)
-            if not suspect[j]
-            and value.__class__ is str
-            and (types is None or types[j] is _BLANK or types[j] == "01")
+            if value.__class__ is str and (types is None or types[j] is _BLANK or types[j] == "01")
         ]
         given = [None if genders is None else genders[j] for j in quick]
         accepted = resident_ids_accepted(
@@ -657,23 +600,32 @@ class MemberRows(_Base):
         }
         out: list[str | None] = []
         for j, value in enumerate(col):
-            if suspect[j]:
-                out.append(None)
-                continue
             key = done.get(j)
             if key is not None:
                 if genders is None or genders[j] is _BLANK:
                     if genders is None:
-                        genders = parsed["gender"] = [_BLANK] * len(col)
+                        genders = parsed["gender"] = [_BLANK] * size
                     genders[j] = gender_of_checked_id(key, 19)  # key: "01:" + number
                 out.append(key)
                 continue
-            cert_type = "01" if types is None or types[j] is _BLANK else str(types[j])
+            if value is None or blank(value):
+                out.append(None)
+                continue
+            t = None if types is None else types[j]
+            cert_type = (
+                str(t)
+                if t is not None and t is not _BLANK and t.__class__ is not _Refused
+                else "01"
+            )
             try:
                 if cert_type != "01":
                     number = validate_certificate(cert_type, text_of(value), field="certNumber")
                 elif value.__class__ is float:
-                    raise BadUserInput("ID_AS_NUMBER")
+                    n = rows[j][0]
+                    errors[j] = self.error(n, "certNumber", _ID_AS_NUMBER, "ID_AS_NUMBER")
+                    suspect[j] = 1
+                    out.append(None)
+                    continue
                 else:
                     g = None if genders is None else genders[j]
                     number = validate_resident_id(
@@ -684,9 +636,11 @@ class MemberRows(_Base):
                     )
                     if genders is None or g is _BLANK:
                         if genders is None:
-                            genders = parsed["gender"] = [_BLANK] * len(col)
+                            genders = parsed["gender"] = [_BLANK] * size
                         genders[j] = gender_of_checked_id(number)
-            except BadUserInput:
+            except BadUserInput as exc:
+                column = "gender" if exc.reason == "GENDER_MISMATCH" else "certNumber"
+                errors[j] = self.error(rows[j][0], column, exc)
                 suspect[j] = 1
                 out.append(None)
                 continue
@@ -694,39 +648,22 @@ class MemberRows(_Base):
         return out
 
     def _statuses(self, parsed: dict[str, list[object]], suspect: bytearray) -> list[object]:
-        """Each row's membership status as ``validate`` derives it (RETAINED for 退休/离休)."""
+        """Each row's membership status (the domain's ``roster_status``: RETAINED for 退休/离休);
+        a row whose status cannot be imported is marked suspect."""
         given = parsed.get("status")
         employment = parsed.get("employmentStatus")
         out: list[object] = []
         for j in range(len(suspect)):
+            g = None if given is None else given[j]
+            e = None if employment is None else employment[j]
             status = roster_status(
-                None if given is None or given[j] is _BLANK else given[j],
-                None if employment is None else employment[j],
+                None if g is _BLANK or g.__class__ is _Refused else g,
+                None if e is _BLANK or e.__class__ is _Refused else e,
             )
             if status not in IMPORTABLE_STATUSES:
                 suspect[j] = 1
             out.append(status)
         return out
-
-    def _certificate(
-        self, n: int, cert_type: str, value: object, props: dict[str, Any], errors: list[RowError]
-    ) -> str | None:
-        if isinstance(value, float) and cert_type == "01":
-            msg = "证件号码被Excel存成了数字（末尾几位已丢失），请把该列设为文本后重新填写"
-            errors.append(self.error(n, "certNumber", msg, "ID_AS_NUMBER"))
-            return None
-        kw: dict[str, Any] = {}
-        if cert_type == "01" and props.get("gender") in ("1", "2"):
-            kw["gender"] = props["gender"]
-        try:
-            number = validate_certificate(cert_type, text_of(value), field="certNumber", **kw)
-        except BadUserInput as exc:
-            column = "gender" if exc.reason == "GENDER_MISMATCH" else "certNumber"
-            errors.append(self.error(n, column, exc))
-            return None
-        if cert_type == "01" and "gender" not in props:
-            props["gender"] = gender_of_checked_id(number)
-        return number
 
 
 _FEDERATION_KINDS = {"区域性工会联合会", "行业性工会联合会"}

@@ -1,11 +1,13 @@
-"""``MemberRows.validate_chunk`` answers exactly what ``validate`` answers row by row (no
-database): valid rows, every error of a bad row, blank rows, repeated and refused values."""
+"""``MemberRows`` (no database): each roster rule is a column function and a row is a chunk of
+one. Rows with known answers (an oracle written by hand, per rule) are checked in one chunk and
+one at a time; random rows give the same answers whatever the chunking (memos carry over)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
 
+from graph_service.services.imports import MEMBER_FIELDS
 from loaders.headers import detect
 from loaders.rows import MemberRows, RowGap
 from loaders.samples import (
@@ -65,6 +67,7 @@ def _rows(count: int, seed: int) -> list[tuple[int, list[object]]]:
 
 
 def _same(validator_a: MemberRows, validator_b: MemberRows, rows: list) -> None:  # type: ignore[type-arg]
+    """Rows one at a time (chunks of one) and in chunks of 97 give the same answers."""
     expected_gaps: list[RowGap] = []
     expected = [validator_a.validate(n, raw, expected_gaps) for n, raw in rows]
     got = []
@@ -73,9 +76,10 @@ def _same(validator_a: MemberRows, validator_b: MemberRows, rows: list) -> None:
         got += validator_b.validate_chunk(rows[start : start + 97], got_gaps)
     assert got == expected
     assert sorted(got_gaps, key=lambda g: g.row) == expected_gaps
+    assert any(isinstance(e, tuple) for e in got) and any(isinstance(e, list) for e in got)
 
 
-def test_chunk_validation_matches_row_validation_canonical() -> None:
+def test_chunking_does_not_change_the_answers_canonical() -> None:
     header = detect([(1, list(CANONICAL_MEMBER_HEADER))])
     assert header is not None
     for seed in range(5):
@@ -89,7 +93,7 @@ def test_chunk_validation_matches_row_validation_canonical() -> None:
         )
 
 
-def test_chunk_validation_matches_row_validation_attachment3() -> None:
+def test_chunking_does_not_change_the_answers_attachment3() -> None:
     header = detect([(1, [*ATTACHMENT3_HEADER, "入会时间"])])
     assert header is not None
     rng = random.Random(11)
@@ -151,7 +155,7 @@ def _members_as_rows(validator: MemberRows, rows: list) -> tuple[list, list, int
     return valid, errors, read, bad
 
 
-def test_members_in_columns_match_row_validation_and_refuse_repeats() -> None:
+def test_members_match_single_rows_and_refuse_repeats() -> None:
     header = detect([(1, list(CANONICAL_MEMBER_HEADER))])
     assert header is not None
     rows = _rows(800, 3)
@@ -201,3 +205,79 @@ def test_members_without_a_required_column_are_validated_row_by_row() -> None:
         [(2, ["张三", number]), (3, [None, None])]
     )
     assert (chunk.cert_keys, chunk.union_ids, errors, read) == ([f"01:{number}"], [UNION], [], 1)
+
+
+def _oracle_rows() -> list[tuple[int, list[object], object]]:
+    """(row, cells, expected): expected is None (blank), a set of (column, code) errors, or a
+    dict of values the valid row must give (with its gap columns under "gaps")."""
+    man = resident_id("330522", "19800101", 11)  # 17th digit odd: a man
+    woman = resident_id("330522", "19850203", 12)
+    good = [UNION, EMPLOYER, "张三", "男", "01", man, "13905721001", "1", "13", "30", "否"]
+    good += ["2015-03-01", "在册", "主席", "1"]
+
+    def row(**changes: object) -> list[object]:
+        cells = list(good)
+        for title, value in changes.items():
+            cells[CANONICAL_MEMBER_HEADER.index(title)] = value
+        return cells
+
+    return [
+        (2, row(), {"gender": "1", "status": "ACTIVE", "gaps": []}),
+        (3, [None] * 15, None),
+        (4, ["  "] * 15, None),
+        (5, row(性别="", 证件号码=woman), {"gender": "2", "gaps": []}),  # gender from the ID
+        (6, row(性别="女"), {("性别", "GENDER_MISMATCH")}),
+        (
+            7,
+            row(证件号码=man[:17] + ("0" if man[17] != "0" else "1")),
+            {("证件号码", "ID_CHECKSUM")},
+        ),
+        (8, row(证件号码=330522198001010000.0), {("证件号码", "ID_AS_NUMBER")}),
+        (9, row(证件号码=""), {("证件号码", "REQUIRED")}),
+        (10, row(工会编码=""), {("工会编码", "REQUIRED")}),
+        (
+            11,
+            row(学历="小学毕业", 手机号码="12345"),
+            {("学历", "UNKNOWN_CODE"), ("手机号码", "MOBILE_FORMAT")},
+        ),
+        (12, row(入会时间="2999-01-01"), {("入会时间", "DATE_IN_FUTURE")}),
+        (13, row(会籍状态="离会"), {("会籍状态", "STATUS_NOT_IMPORTABLE")}),
+        (
+            14,
+            row(姓名="", 手机号码="", 工会职务="", 专兼职=""),
+            {"unionPost": "无", "unionPostType": "0", "gaps": ["姓名", "手机号码"]},
+        ),
+        (15, row(姓名="王" * 51), {("姓名", "TOO_LONG")}),
+        (16, row(证件类型="护照", 证件号码="E12345678"), {"certType": "05", "gaps": []}),
+    ]
+
+
+def test_each_rule_answers_as_written_in_one_chunk_and_row_by_row() -> None:
+    header = detect([(1, list(CANONICAL_MEMBER_HEADER))])
+    assert header is not None
+    cases = _oracle_rows()
+    rows = [(n, cells) for n, cells, _ in cases]
+    chunked_gaps: list[RowGap] = []
+    chunked = MemberRows(header, "s", union_id=None).validate_chunk(rows, chunked_gaps)
+    one_by_one = MemberRows(header, "s", union_id=None)
+    for (n, cells, expected), got in zip(cases, chunked, strict=True):
+        gaps: list[RowGap] = []
+        assert one_by_one.validate(n, cells, gaps) == got, n
+        if expected is None:
+            assert got is None, n
+        elif isinstance(expected, set):
+            assert isinstance(got, list) and {(e.column, e.code) for e in got} == expected, n
+            assert all(e.row == n and e.message for e in got)
+        else:
+            assert isinstance(got, tuple), (n, got)
+            values = dict(zip(MEMBER_FIELDS, got[4], strict=True))
+            cert_type = got[0].split(":")[0]
+            assert got[1] == UNION and got[2] == EMPLOYER, n
+            for key, value in expected.items():
+                if key == "gaps":
+                    assert [g.column for g in gaps] == value, n
+                elif key == "certType":
+                    assert cert_type == value, n
+                else:
+                    assert values[key] == value, (n, key)
+    assert [g.row for g in chunked_gaps] == [14, 14]
