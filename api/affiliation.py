@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import strawberry
 
 from api.context import Context
 from api.scope import scope_of
 from api.types import EmployerType, UnionLevel, UnionStatus, UnionType, load_union
-from graph_service.domain import changes
+from graph_service.domain import changes, commands
 from graph_service.domain.models import Employer
 from graph_service.domain.validation import validate_org_code
 from graph_service.errors import Conflict, Forbidden
@@ -38,6 +37,24 @@ class CreateUnionInput:
     )
     reason: str | None = None
 
+    def to_domain(self) -> commands.CreateUnion:
+        """The command the affiliation service takes."""
+        return commands.CreateUnion(
+            name=self.name,
+            level=self.level.value,
+            kind=self.kind,
+            parent_id=_str(self.parent_id),
+            id=_str(self.id),
+            region_code=self.region_code,
+            founded_on=self.founded_on,
+            term_ends_on=self.term_ends_on,
+            chair=self.chair,
+            phone=self.phone,
+            status=self.status.value if self.status is not None else None,
+            effective_on=self.effective_on,
+            reason=self.reason,
+        )
+
 
 @strawberry.input(description="新增或更新单位")
 class EmployerInput:
@@ -58,17 +75,24 @@ class EmployerInput:
     )
     reason: str | None = None
 
+    def to_domain(self) -> commands.UpsertEmployer:
+        """The command the affiliation service takes."""
+        return commands.UpsertEmployer(
+            name=self.name,
+            id=_str(self.id),
+            union_id=_str(self.union_id),
+            employee_count=self.employee_count,
+            nature=self.nature,
+            region_code=self.region_code,
+            industry=self.industry,
+            address=self.address,
+            effective_on=self.effective_on,
+            reason=self.reason,
+        )
 
-def _input_dict(value: object) -> dict[str, Any]:
-    """An input object as the camelCase mapping the domain parsers read (unset fields dropped)."""
-    out: dict[str, Any] = {}
-    for name, item in vars(value).items():
-        if item is None:
-            continue
-        head, *rest = name.split("_")
-        key = head + "".join(part.title() for part in rest)
-        out[key] = item.value if hasattr(item, "value") and not isinstance(item, str) else item
-    return out
+
+def _str(value: strawberry.ID | None) -> str | None:
+    return None if value is None else str(value)
 
 
 @strawberry.experimental.pydantic.type(model=changes.ChainEffect, all_fields=True)
@@ -178,7 +202,7 @@ class AffiliationMutation:
             )
         await scope.require_union(str(input.parent_id), "parentId", _PARENT_NOT_FOUND)
         union = await info.context.services.affiliation.create_union(
-            _input_dict(input), actor=info.context.actor
+            command=input.to_domain(), actor=info.context.actor
         )
         return UnionType.from_domain(union, in_scope=True)
 
@@ -243,7 +267,7 @@ class AffiliationMutation:
             await scope.require_union(str(input.union_id), "unionId")
         await _check_employer_scope(info, input)
         employer = await info.context.services.affiliation.upsert_employer(
-            _input_dict(input), actor=info.context.actor
+            command=input.to_domain(), actor=info.context.actor
         )
         return EmployerType.from_domain(employer)
 

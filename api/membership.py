@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from enum import Enum
-from typing import Any
 
 import strawberry
 
@@ -21,6 +20,7 @@ from api.types import (
     load_union,
     wrap_unions,
 )
+from graph_service.domain.commands import AddMember
 from graph_service.domain.transfers import MemberTransfer as DomainTransfer
 from graph_service.domain.transfers import TransferPath as DomainPath
 from graph_service.errors import Conflict, NotFound
@@ -68,24 +68,24 @@ class MemberInput:
     union_post: str | None = None
     union_post_type: str | None = None
 
-    def to_data(self) -> dict[str, Any]:
-        """The input as NewMember.parse reads it (camelCase keys)."""
-        return {
-            "unionId": str(self.union_id),
-            "employerId": str(self.employer_id) if self.employer_id is not None else None,
-            "name": self.name,
-            "idNumber": self.id_number,
-            "certType": self.cert_type,
-            "gender": self.gender,
-            "phone": self.phone,
-            "householdType": self.household_type,
-            "political": self.political,
-            "education": self.education,
-            "newFormWorker": self.new_form_worker,
-            "joinedOn": self.joined_on,
-            "unionPost": self.union_post,
-            "unionPostType": self.union_post_type,
-        }
+    def to_domain(self) -> AddMember:
+        """The command the membership service takes."""
+        return AddMember(
+            union_id=str(self.union_id),
+            employer_id=str(self.employer_id) if self.employer_id is not None else None,
+            name=self.name,
+            cert_number=self.id_number,
+            cert_type=self.cert_type,
+            gender=self.gender,
+            phone=self.phone,
+            household_type=self.household_type,
+            political=self.political,
+            education=self.education,
+            new_form_worker=self.new_form_worker,
+            joined_on=self.joined_on,
+            union_post=self.union_post,
+            union_post_type=self.union_post_type,
+        )
 
 
 @strawberry.type(name="TransferPath")
@@ -260,7 +260,7 @@ class MembershipMutation:
             await scope.require_employer(str(input.employer_id), "employerId")
         try:
             member = await info.context.services.membership.add_member(
-                data=input.to_data(), actor=info.context.actor
+                command=input.to_domain(), actor=info.context.actor
             )
         except Conflict as exc:
             # 一证一会员 must refuse, but not say where a member outside the scope belongs

@@ -13,13 +13,12 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
 
 from graph_service.domain.changes import AffiliationChange, MoveEffect, move_effect
 from graph_service.domain.codes import UnionLevel, UnionStatus
-from graph_service.domain.inputs import NewEmployer, NewUnion
+from graph_service.domain.commands import CreateUnion, UpsertEmployer
 from graph_service.domain.levels import check_parent
 from graph_service.domain.models import Employer, Union
 from graph_service.domain.stats import ROLLUP_KEYS, UNCOVERED_THRESHOLD, rollup_vector
@@ -126,13 +125,13 @@ class AffiliationService:
 
     # ------------------------------------------------------------------ unions
 
-    async def create_union(self, data: Mapping[str, Any], *, actor: str) -> Union:
+    async def create_union(self, *, command: CreateUnion, actor: str) -> Union:
         """Create a union under its parent (NATIONAL: none); a temporary code when no id."""
-        new = NewUnion.parse(data)
+        new = command.validated()
         today, stamp = self._stamp()
         if new.status is UnionStatus.DISSOLVED:
             raise BadUserInput("新建工会的状态只能是正常或筹备", reason="STATUS", field="status")
-        since = self._day(data.get("effectiveOn") or new.founded_on, "effectiveOn", today)
+        since = self._day(command.effective_on or new.founded_on, "effectiveOn", today)
         region = new.region_code
         if new.parent_id is not None:
             chain = await self._chain(
@@ -171,7 +170,7 @@ class AffiliationService:
                     "width": WIDTH,
                     "since": since.isoformat(),
                     "changeId": uuid.uuid4().hex,
-                    "reason": data.get("reason"),
+                    "reason": command.reason,
                     "recordedBy": actor,
                 }
                 if await self._repo.create_union(params):
@@ -392,12 +391,12 @@ class AffiliationService:
                 return [(owner, rollup_vector(Counter({"noUnion": 1})))]
         return []
 
-    async def upsert_employer(self, data: Mapping[str, Any], *, actor: str) -> Employer:
+    async def upsert_employer(self, *, command: UpsertEmployer, actor: str) -> Employer:
         """Create or update an employer; a first ``unionId`` opens its coverage. Rollups follow."""
-        new = NewEmployer.parse(data)
+        new = command.validated()
         given = set(new.model_fields_set)
         today, stamp = self._stamp()
-        since = self._day(data.get("effectiveOn"), "effectiveOn", today)
+        since = self._day(command.effective_on, "effectiveOn", today)
         if new.id is None and new.region_code is None:
             raise BadUserInput(
                 "没有统一社会信用代码时须填写行政区划，以便临时赋码",
@@ -453,7 +452,7 @@ class AffiliationService:
                     "coverUnionId": cover,
                     "since": since.isoformat(),
                     "changeId": uuid.uuid4().hex,
-                    "reason": data.get("reason"),
+                    "reason": command.reason,
                     "recordedAt": stamp,
                     "recordedBy": actor,
                     "shifts": _shifts([(u, _negate(v)) for u, v in before] + after),

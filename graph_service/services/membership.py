@@ -19,7 +19,7 @@ from graph_service.domain.codes import (
     TransferState,
     UnionStatus,
 )
-from graph_service.domain.inputs import NewMember
+from graph_service.domain.commands import AddMember
 from graph_service.domain.levels import can_hold_members
 from graph_service.domain.models import Member, Union
 from graph_service.domain.stats import rollup_vector
@@ -171,9 +171,9 @@ class MembershipService:
         return day
 
     # ------------------------------------------------------------------ joining
-    async def add_member(self, *, data: Mapping[str, Any], actor: str) -> Member:
+    async def add_member(self, *, command: AddMember, actor: str) -> Member:
         """入会: register a member in a FEDERATION or GRASSROOTS union (一证一会员)."""
-        new = NewMember.parse(data)
+        new = command.validated()
         if new.union_id is None:
             raise BadUserInput("缺少必填项：所属工会", reason="REQUIRED", field="unionId")
         union = await self._tree.get_union(new.union_id, field="unionId")

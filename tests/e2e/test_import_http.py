@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
+from graph_service.domain.commands import CreateUnion
 from graph_service.settings import Settings
 from loaders.samples import (
     ATTACHMENT3_HEADER,
@@ -55,9 +56,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     async def national_root(app: FastAPI) -> object:
         # a national root lies in nobody's scope: the local operator makes it (CLI/service)
         return await app.state.runtime.services.affiliation.create_union(
-            {"id": ROOT, "name": "中华全国总工会", "level": "NATIONAL", "kind": "地方总工会"},
+            command=CreateUnion.of(
+                {"id": ROOT, "name": "中华全国总工会", "level": "NATIONAL", "kind": "地方总工会"}
+            ),
             actor="cli:e2e",
-        )  # fmt: skip
+        )
 
     on_server(base, national_root)
     _TOKENS[base] = account_token(base, ROOT, "operator")

@@ -12,6 +12,7 @@ import pyotp
 import pytest
 
 from graph_service.domain.accounts import IssuedCredentials, Principal, Role
+from graph_service.domain.commands import CreateUnion
 from graph_service.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
 from graph_service.repositories.accounts import AccountRepository
 from graph_service.repositories.audit import AuditRepository
@@ -99,7 +100,9 @@ async def world(services: Services, store: GraphStore) -> World:
         }  # fmt: skip
         if parent:
             data["parentId"] = ids[parent]
-        ids[key] = (await services.affiliation.create_union(data, actor="tester")).id
+        ids[key] = (
+            await services.affiliation.create_union(command=CreateUnion.of(data), actor="tester")
+        ).id
     clock = Clock()
     return World(services, account_service(services, store, clock), clock, store, ids)
 

@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from stdnum.cn import uscc
 
+from graph_service.domain.commands import CreateUnion, UpsertEmployer
 from graph_service.errors import BadUserInput, Conflict, GraphStoreError, NotFound
 from graph_service.queries import q
 from graph_service.services.demo import member_groups, member_write_row
@@ -45,7 +46,7 @@ async def add_union(
     }
     if parent is not None:
         data["parentId"] = tree[parent]
-    union = await services.affiliation.create_union(data, actor=ACTOR)
+    union = await services.affiliation.create_union(command=CreateUnion.of(data), actor=ACTOR)
     tree.ids[key] = union.id
     return union.id
 
@@ -97,23 +98,32 @@ async def build(services: Services, *, members: bool = True) -> Tree:
     specs = [("e1", "g1", 40, "05"), ("e2", "g2", 30, "03"), ("e3", "g3", 50, "08")]
     for n, (key, union, count, nature) in enumerate(specs, start=1):
         employer = await services.affiliation.upsert_employer(
-            {
-                "id": make_uscc("420102", n),
-                "name": f"{key}公司",
-                "unionId": tree[union],
-                "employeeCount": count,
-                "nature": nature,
-                "regionCode": "420102",
-                "effectiveOn": "2005-01-01",
-            },
+            command=UpsertEmployer.of(
+                {
+                    "id": make_uscc("420102", n),
+                    "name": f"{key}公司",
+                    "unionId": tree[union],
+                    "employeeCount": count,
+                    "nature": nature,
+                    "regionCode": "420102",
+                    "effectiveOn": "2005-01-01",
+                }
+            ),
             actor=ACTOR,
         )
         tree.employers[key] = employer.id
     uncovered = await services.affiliation.upsert_employer(
-        {"id": make_uscc("420102", 9), "name": "未建会公司", "employeeCount": 100,
-         "regionCode": "420102", "nature": "05"},
+        command=UpsertEmployer.of(
+            {
+                "id": make_uscc("420102", 9),
+                "name": "未建会公司",
+                "employeeCount": 100,
+                "regionCode": "420102",
+                "nature": "05",
+            }
+        ),
         actor=ACTOR,
-    )  # fmt: skip
+    )
     tree.employers["e9"] = uncovered.id
     assert await services.stats.verify() == []  # creates and upserts kept the rollups exact
     if members:
@@ -162,20 +172,22 @@ async def test_create_union_rules(services: Services) -> None:
     tree = await build(services, members=False)
     base = {"name": "新工会", "kind": "单独基层工会", "regionCode": "420102"}
     bad_level = base | {"level": "COUNTY", "parentId": tree["g1"]}
-    assert await reason_of(services.affiliation.create_union(bad_level, actor=ACTOR), Conflict) == (
-        "LEVEL_ORDER"
-    )
+    assert await reason_of(
+        services.affiliation.create_union(command=CreateUnion.of(bad_level), actor=ACTOR), Conflict
+    ) == ("LEVEL_ORDER")
     missing = base | {"level": "GRASSROOTS", "parentId": "LS4201020000000000"}
-    assert await reason_of(services.affiliation.create_union(missing, actor=ACTOR), NotFound) == (
-        "PARENT_NOT_FOUND"
-    )
+    assert await reason_of(
+        services.affiliation.create_union(command=CreateUnion.of(missing), actor=ACTOR), NotFound
+    ) == ("PARENT_NOT_FOUND")
     with pytest.raises(BadUserInput) as info:
-        await services.affiliation.create_union(base | {"level": "GRASSROOTS"}, actor=ACTOR)
+        await services.affiliation.create_union(
+            command=CreateUnion.of(base | {"level": "GRASSROOTS"}), actor=ACTOR
+        )
     assert info.value.field == "parentId"
     dup = base | {"level": "GRASSROOTS", "parentId": tree["countyA"], "id": tree["g1"]}
-    assert await reason_of(services.affiliation.create_union(dup, actor=ACTOR), Conflict) == (
-        "DUPLICATE_ID"
-    )
+    assert await reason_of(
+        services.affiliation.create_union(command=CreateUnion.of(dup), actor=ACTOR), Conflict
+    ) == ("DUPLICATE_ID")
     assert await services.stats.verify() == []
 
 
@@ -402,7 +414,9 @@ async def test_dissolve_refuses_with_counts_then_succeeds_when_empty(services: S
     )
     assert await reason_of(
         services.affiliation.create_union(
-            {"name": "x", "level": "GRASSROOTS", "kind": "单独基层工会", "parentId": tree["g4"]},
+            command=CreateUnion.of(
+                {"name": "x", "level": "GRASSROOTS", "kind": "单独基层工会", "parentId": tree["g4"]}
+            ),
             actor=ACTOR,
         ),
         Conflict,
@@ -419,13 +433,16 @@ async def test_upsert_employer_headcount_and_first_coverage_update_rollups(
     tree = await build(services)
     e1 = tree.employers["e1"]
     updated = await services.affiliation.upsert_employer(
-        {"id": e1, "name": "e1公司", "employeeCount": 55}, actor=ACTOR
+        command=UpsertEmployer.of({"id": e1, "name": "e1公司", "employeeCount": 55}), actor=ACTOR
     )
     assert updated.employee_count == 55 and updated.union_id == tree["g1"]
     assert updated.nature == "05"  # fields not given are kept
     assert await stats(services, tree["g1"]) == (1, 7, 1, 55)
     covered = await services.affiliation.upsert_employer(
-        {"id": tree.employers["e9"], "name": "未建会公司", "unionId": tree["g2"]}, actor=ACTOR
+        command=UpsertEmployer.of(
+            {"id": tree.employers["e9"], "name": "未建会公司", "unionId": tree["g2"]}
+        ),
+        actor=ACTOR,
     )
     assert covered.union_id == tree["g2"]
     county = await services.stats.subtree_stats(tree["countyA"])
@@ -433,7 +450,8 @@ async def test_upsert_employer_headcount_and_first_coverage_update_rollups(
     assert (
         await reason_of(
             services.affiliation.upsert_employer(
-                {"id": e1, "name": "e1公司", "unionId": tree["g3"]}, actor=ACTOR
+                command=UpsertEmployer.of({"id": e1, "name": "e1公司", "unionId": tree["g3"]}),
+                actor=ACTOR,
             ),
             Conflict,
         )
@@ -442,7 +460,9 @@ async def test_upsert_employer_headcount_and_first_coverage_update_rollups(
     assert (
         await reason_of(
             services.affiliation.upsert_employer(
-                {"id": make_uscc("420102", 20), "name": "x", "unionId": "LS4201020000000009"},
+                command=UpsertEmployer.of(
+                    {"id": make_uscc("420102", 20), "name": "x", "unionId": "LS4201020000000009"}
+                ),
                 actor=ACTOR,
             ),
             NotFound,
@@ -450,7 +470,9 @@ async def test_upsert_employer_headcount_and_first_coverage_update_rollups(
         == "UNION_NOT_FOUND"
     )
     with pytest.raises(BadUserInput) as bad:
-        await services.affiliation.upsert_employer({"id": "123", "name": "x"}, actor=ACTOR)
+        await services.affiliation.upsert_employer(
+            command=UpsertEmployer.of({"id": "123", "name": "x"}), actor=ACTOR
+        )
     assert bad.value.field == "id"
     assert await services.stats.verify() == []
 

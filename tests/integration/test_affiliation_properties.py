@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from graph_service.domain.changes import AffiliationChange
+from graph_service.domain.commands import CreateUnion, UpsertEmployer
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.errors import Conflict
 from graph_service.repositories.rollups import RollupRepository
@@ -59,14 +60,24 @@ async def build(services: Services, nodes: list[tuple[int, int | None]]) -> list
         }
         if parent is not None:
             data["parentId"] = ids[parent]
-        ids.append((await services.affiliation.create_union(data, actor="prop")).id)
+        ids.append(
+            (await services.affiliation.create_union(command=CreateUnion.of(data), actor="prop")).id
+        )
     holders = [ids[i] for i, (rank, _) in enumerate(nodes) if rank >= 5][:4]
     for n, union_id in enumerate(holders, start=1):
         employer = await services.affiliation.upsert_employer(
-            {"id": make_uscc("420102", n), "name": f"单位{n}", "unionId": union_id,
-             "employeeCount": 10 * n, "nature": "05", "regionCode": "420102"},
+            command=UpsertEmployer.of(
+                {
+                    "id": make_uscc("420102", n),
+                    "name": f"单位{n}",
+                    "unionId": union_id,
+                    "employeeCount": 10 * n,
+                    "nature": "05",
+                    "regionCode": "420102",
+                }
+            ),
             actor="prop",
-        )  # fmt: skip
+        )
         await add_members(services, union_id, employer.id, n + 1)
     await services.stats.rebuild()
     return ids

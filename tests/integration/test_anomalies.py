@@ -10,6 +10,7 @@ from stdnum.cn import uscc
 
 from graph_service.demo.generator import DemoConfig
 from graph_service.domain.anomalies import OrphanMember, OrphanReason, OrphanRow
+from graph_service.domain.commands import AddMember, CreateUnion
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.errors import BadUserInput, NotFound
 from graph_service.repositories.anomalies import AnomalyRepository
@@ -332,14 +333,14 @@ async def test_scan_follows_every_write_path(store: GraphStore) -> None:
         } | extra
 
     # addMember without an employer: NO_EMPLOYER
-    x = await services.membership.add_member(data=person(1), actor=ACTOR)
+    x = await services.membership.add_member(command=AddMember.of(person(1)), actor=ACTOR)
     rows = await scan(services)
     assert reasons_of(rows, x.id) == {"NO_EMPLOYER"}
     page = await services.anomalies.orphan_members(union_id=g1, first=500)
     assert x.id in {i.member.id for i in page.items if i.reason is OrphanReason.NO_EMPLOYER}
     # addMember with a unit another union covers: EMPLOYER_NOT_COVERED
     y = await services.membership.add_member(
-        data=person(2, employerId=employer_of[g2]), actor=ACTOR
+        command=AddMember.of(person(2, employerId=employer_of[g2])), actor=ACTOR
     )
     assert reasons_of(await scan(services), y.id) == {"EMPLOYER_NOT_COVERED"}
     # leaving (employment closed too): no longer an orphan; re-joining without a unit: again
@@ -347,7 +348,7 @@ async def test_scan_follows_every_write_path(store: GraphStore) -> None:
         id_number=str(person(2)["idNumber"]), reason="LEFT_JOB", actor=ACTOR
     )
     assert reasons_of(await scan(services), y.id) == set()
-    await services.membership.add_member(data=person(2), actor=ACTOR)
+    await services.membership.add_member(command=AddMember.of(person(2)), actor=ACTOR)
     assert reasons_of(await scan(services), y.id) == {"NO_EMPLOYER"}
     # the employer closes: kept at the upper union, which does not cover the unit
     closing = healthy[0]
@@ -368,14 +369,16 @@ async def test_scan_follows_every_write_path(store: GraphStore) -> None:
     # an import into a union that covers no unit: the new member has no employer
     county = next(u for u in truth.province.unions if u["level"] == "COUNTY")
     bare = await services.affiliation.create_union(
-        {
-            "name": "测试行业工会联合会",
-            "level": "FEDERATION",
-            "kind": "行业性工会联合会",
-            "regionCode": county["regionCode"],
-            "parentId": county["id"],
-            "foundedOn": "2020-01-01",
-        },
+        command=CreateUnion.of(
+            {
+                "name": "测试行业工会联合会",
+                "level": "FEDERATION",
+                "kind": "行业性工会联合会",
+                "regionCode": county["regionCode"],
+                "parentId": county["id"],
+                "foundedOn": "2020-01-01",
+            }
+        ),
         actor=ACTOR,
     )
     batch = BatchInfo("test-batch", "t.csv", "0" * 64, ACTOR, "2026-01-01T00:00:00Z")

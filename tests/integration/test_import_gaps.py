@@ -13,6 +13,7 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from graph_service.domain.commands import CreateUnion
 from graph_service.services.registry import Services
 from loaders.importer import Importer, ImportSummary
 from loaders.report import write_report
@@ -153,12 +154,14 @@ async def test_a_union_without_founding_date_round_trips(
 
     await services.imports.bootstrap("33", operator="test")
     made = await services.affiliation.create_union(
-        {
-            "parentId": COUNTY,
-            "name": "长兴某新建工会",
-            "level": "GRASSROOTS",
-            "kind": "单独基层工会",
-        },
+        command=CreateUnion.of(
+            {
+                "parentId": COUNTY,
+                "name": "长兴某新建工会",
+                "level": "GRASSROOTS",
+                "kind": "单独基层工会",
+            }
+        ),
         actor="test",
     )
     out = tmp_path / "export.xlsx"

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from stdnum.cn import ric
 
+from graph_service.domain.commands import AddMember
 from graph_service.errors import BadUserInput, Conflict, NotFound
 from graph_service.queries import q
 from graph_service.services.registry import Services
@@ -119,7 +120,7 @@ async def tree(store: GraphStore, services: Services) -> Services:
 
 async def test_add_member_counts_along_the_chain(tree: Services) -> None:
     before = await members_of(tree, G1, TOWN1, COUNTY1, PROV, NAT, G5)
-    member = await tree.membership.add_member(data=member_input(1), actor=ACTOR)
+    member = await tree.membership.add_member(command=AddMember.of(member_input(1)), actor=ACTOR)
     assert member.status.value == "ACTIVE"
     assert (member.union_id, member.employer_id) == (G1, E1)
     assert member.id != member.cert_number and len(member.id) == 16
@@ -137,7 +138,7 @@ async def test_add_member_counts_along_the_chain(tree: Services) -> None:
 
 async def test_add_member_into_a_federation(tree: Services) -> None:
     member = await tree.membership.add_member(
-        data=member_input(2, FED, newFormWorker=True), actor=ACTOR
+        command=AddMember.of(member_input(2, FED, newFormWorker=True)), actor=ACTOR
     )
     assert member.union_id == FED and member.employer_id is None
     assert (await tree.stats.subtree_stats(FED)).new_form_worker_members == 1
@@ -157,7 +158,9 @@ async def test_add_member_refusals(
     tree: Services, union_id: str, error: type[Exception], reason: str
 ) -> None:
     with pytest.raises(error) as caught:
-        await tree.membership.add_member(data=member_input(3, union_id), actor=ACTOR)
+        await tree.membership.add_member(
+            command=AddMember.of(member_input(3, union_id)), actor=ACTOR
+        )
     assert caught.value.reason == reason  # type: ignore[attr-defined]
     assert caught.value.field == "unionId"  # type: ignore[attr-defined]
     await assert_consistent(tree)
@@ -166,24 +169,26 @@ async def test_add_member_refusals(
 async def test_add_member_input_errors(tree: Services) -> None:
     with pytest.raises(BadUserInput) as caught:
         await tree.membership.add_member(
-            data=member_input(4, idNumber="420102199001010000"), actor=ACTOR
+            command=AddMember.of(member_input(4, idNumber="420102199001010000")), actor=ACTOR
         )
     assert caught.value.field == "idNumber"
     with pytest.raises(BadUserInput) as caught:
-        await tree.membership.add_member(data=member_input(4, unionId=None), actor=ACTOR)
+        await tree.membership.add_member(
+            command=AddMember.of(member_input(4, unionId=None)), actor=ACTOR
+        )
     assert (caught.value.reason, caught.value.field) == ("REQUIRED", "unionId")
     with pytest.raises(NotFound) as caught_nf:
         await tree.membership.add_member(
-            data=member_input(4, employerId="LS4201020000009999"), actor=ACTOR
+            command=AddMember.of(member_input(4, employerId="LS4201020000009999")), actor=ACTOR
         )
     assert caught_nf.value.field == "employerId"
 
 
 async def test_duplicate_certificate_is_a_conflict_naming_the_union(tree: Services) -> None:
-    await tree.membership.add_member(data=member_input(5), actor=ACTOR)
+    await tree.membership.add_member(command=AddMember.of(member_input(5)), actor=ACTOR)
     before = await members_of(tree, G1, G5, PROV)
     with pytest.raises(Conflict) as caught:
-        await tree.membership.add_member(data=member_input(5, G5), actor=ACTOR)
+        await tree.membership.add_member(command=AddMember.of(member_input(5, G5)), actor=ACTOR)
     error = caught.value
     assert error.reason == "ALREADY_MEMBER"
     assert error.details["unionId"] == G1
@@ -196,17 +201,17 @@ async def test_duplicate_certificate_is_a_conflict_naming_the_union(tree: Servic
 
 
 async def test_retained_member_is_still_a_member(tree: Services) -> None:
-    await tree.membership.add_member(data=member_input(6), actor=ACTOR)
+    await tree.membership.add_member(command=AddMember.of(member_input(6)), actor=ACTOR)
     await tree.membership.end_membership(id_number=resident_id(6), reason="RETIRED", actor=ACTOR)
     with pytest.raises(Conflict) as caught:
-        await tree.membership.add_member(data=member_input(6, G5), actor=ACTOR)
+        await tree.membership.add_member(command=AddMember.of(member_input(6, G5)), actor=ACTOR)
     assert caught.value.reason == "ALREADY_MEMBER"
     assert caught.value.details["status"] == "RETAINED"
 
 
 @pytest.mark.parametrize("reason", ["RETIRED", "UNEMPLOYED"])
 async def test_retirement_and_unemployment_keep_the_membership(tree: Services, reason: str) -> None:
-    member = await tree.membership.add_member(data=member_input(7), actor=ACTOR)
+    member = await tree.membership.add_member(command=AddMember.of(member_input(7)), actor=ACTOR)
     before = await members_of(tree, G1, COUNTY1, PROV)
     kept = await tree.membership.end_membership(
         id_number=resident_id(7), reason=reason, effective_on=date(2024, 3, 1), actor=ACTOR
@@ -228,7 +233,7 @@ async def test_retirement_and_unemployment_keep_the_membership(tree: Services, r
 
 
 async def test_employer_closed_keeps_the_membership_at_the_upper_union(tree: Services) -> None:
-    member = await tree.membership.add_member(data=member_input(8), actor=ACTOR)
+    member = await tree.membership.add_member(command=AddMember.of(member_input(8)), actor=ACTOR)
     before = await members_of(tree, G1, TOWN1, COUNTY1, PROV, NAT)
     kept = await tree.membership.end_membership(
         id_number=resident_id(8), reason="EMPLOYER_CLOSED", actor=ACTOR
@@ -267,7 +272,7 @@ async def test_employer_closed_keeps_the_membership_at_the_upper_union(tree: Ser
 async def test_leaving_ends_the_membership(
     tree: Services, reason: str, change_type: str, keeps_employer: bool
 ) -> None:
-    member = await tree.membership.add_member(data=member_input(9), actor=ACTOR)
+    member = await tree.membership.add_member(command=AddMember.of(member_input(9)), actor=ACTOR)
     before = await members_of(tree, G1, TOWN1, PROV, NAT)
     left = await tree.membership.end_membership(
         id_number=resident_id(9), reason=reason, effective_on=date(2024, 6, 1), actor=ACTOR
@@ -288,7 +293,7 @@ async def test_leaving_ends_the_membership(
 
 
 async def test_leave_reason_refusals(tree: Services) -> None:
-    await tree.membership.add_member(data=member_input(10), actor=ACTOR)
+    await tree.membership.add_member(command=AddMember.of(member_input(10)), actor=ACTOR)
     with pytest.raises(BadUserInput) as caught:
         await tree.membership.end_membership(
             id_number=resident_id(10), reason="TRANSFERRED_OUT", actor=ACTOR
@@ -312,11 +317,13 @@ async def test_leave_reason_refusals(tree: Services) -> None:
 
 
 async def test_a_former_member_rejoins_on_the_same_node(tree: Services) -> None:
-    first = await tree.membership.add_member(data=member_input(12), actor=ACTOR)
+    first = await tree.membership.add_member(command=AddMember.of(member_input(12)), actor=ACTOR)
     await tree.membership.end_membership(id_number=resident_id(12), reason="LEFT_JOB", actor=ACTOR)
     before = await members_of(tree, G5, G1, PROV)
     again = await tree.membership.add_member(
-        data=member_input(12, G5, employerId=E2, householdType="2", joinedOn="2024-07-01"),
+        command=AddMember.of(
+            member_input(12, G5, employerId=E2, householdType="2", joinedOn="2024-07-01")
+        ),
         actor=ACTOR,
     )
     assert again.id == first.id  # certKey unique: the node is reused
@@ -341,7 +348,7 @@ async def test_demo_province_add_and_end(store: GraphStore, services: Services) 
     before = (await services.stats.subtree_stats(root)).members
     with pytest.raises(Conflict) as caught:
         await services.membership.add_member(
-            data=_as_input(row, truth, exclude=row["unionId"]), actor=ACTOR
+            command=AddMember.of(_as_input(row, truth, exclude=row["unionId"])), actor=ACTOR
         )
     assert caught.value.details["unionId"] == row["unionId"]
     await services.membership.end_membership(

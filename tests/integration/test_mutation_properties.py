@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from graph_service.domain.codes import LeaveReason
+from graph_service.domain.commands import AddMember, CreateUnion, UpsertEmployer
 from graph_service.domain.models import Member
 from graph_service.domain.validation import certificate_key
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
@@ -131,7 +132,8 @@ class Register(RuleBasedStateMachine):
             "parentId": self.pick(self.unions, parent),
         }
         union = self.attempt(
-            "createUnion", self.services.affiliation.create_union(data, actor=ACTOR)
+            "createUnion",
+            self.services.affiliation.create_union(command=CreateUnion.of(data), actor=ACTOR),
         )
         if union is not None:
             self.unions.append(union.id)
@@ -171,7 +173,8 @@ class Register(RuleBasedStateMachine):
         if union is not None:
             data["unionId"] = self.pick(self.unions, union)
         employer = self.attempt(
-            "upsertEmployer", self.services.affiliation.upsert_employer(data, actor=ACTOR)
+            "upsertEmployer",
+            self.services.affiliation.upsert_employer(command=UpsertEmployer.of(data), actor=ACTOR),
         )
         if employer is not None and employer.id not in self.employers:
             self.employers.append(employer.id)
@@ -194,7 +197,8 @@ class Register(RuleBasedStateMachine):
         uid = self.pick(self.holders, union)
         data = member_input(CERTS.index(number) + 1, uid, employerId=None)
         member = self.attempt(
-            "addMember", self.services.membership.add_member(data=data, actor=ACTOR)
+            "addMember",
+            self.services.membership.add_member(command=AddMember.of(data), actor=ACTOR),
         )
         if self.members.get(number) is not None:
             assert member is None, "a certificate active in one union joined a second one"
@@ -233,9 +237,11 @@ class Register(RuleBasedStateMachine):
         )  # fmt: skip
         if transfer is not None:
             self.transfers[transfer.id] = transfer.state.value
-            self.note(self.run(self.services.membership.get_members([transfer.member_id]))[
-                transfer.member_id
-            ])
+            self.note(
+                self.run(self.services.membership.get_members([transfer.member_id]))[
+                    transfer.member_id
+                ]
+            )
             return transfer.id
         return None
 

@@ -33,6 +33,7 @@ from stdnum.cn import ric, uscc
 from api.context import Context
 from api.schema import build_schema
 from graph_service.domain.accounts import Principal, Role
+from graph_service.domain.commands import AddMember, CreateUnion, UpsertEmployer
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.services.registry import Services
 from tests.conftest import make_services, open_test_store
@@ -156,7 +157,7 @@ async def build(services: Services, parents: list[int | None], rng: random.Rando
         }
         if p is not None:
             data["parentId"] = ids[p]
-        await services.affiliation.create_union(data, actor=ACTOR)
+        await services.affiliation.create_union(command=CreateUnion.of(data), actor=ACTOR)
         ids.append(uid)
         depth.append(d)
         model.parent[uid] = ids[p] if p is not None else None
@@ -166,19 +167,35 @@ async def build(services: Services, parents: list[int | None], rng: random.Rando
     for k, uid in enumerate(model.grassroots()):
         eid = make_uscc("420102", 5_000_000 + k)
         await services.affiliation.upsert_employer(
-            {"id": eid, "name": f"单位{k}", "unionId": uid, "employeeCount": 30, "nature": "05",
-             "regionCode": "420102"},
+            command=UpsertEmployer.of(
+                {
+                    "id": eid,
+                    "name": f"单位{k}",
+                    "unionId": uid,
+                    "employeeCount": 30,
+                    "nature": "05",
+                    "regionCode": "420102",
+                }
+            ),
             actor=ACTOR,
-        )  # fmt: skip
+        )
         model.employer_union[eid] = uid
         for _ in range(2):
             n += 1
             cert = make_cert(n)
             await services.membership.add_member(
-                data={"unionId": uid, "employerId": eid, "name": f"会员{n}号", "idNumber": cert,
-                      "phone": make_mobile(20_000 + n), "gender": "1"},
+                command=AddMember.of(
+                    {
+                        "unionId": uid,
+                        "employerId": eid,
+                        "name": f"会员{n}号",
+                        "idNumber": cert,
+                        "phone": make_mobile(20_000 + n),
+                        "gender": "1",
+                    }
+                ),
                 actor=ACTOR,
-            )  # fmt: skip
+            )
             model.member_union[cert], model.member_name[cert] = uid, f"会员{n}号"
             model.member_phone[cert], model.member_status[cert] = make_mobile(20_000 + n), "ACTIVE"
     grass = model.grassroots()

@@ -9,6 +9,7 @@ from typing import cast
 from api.context import Context
 from api.scoped_imports import ScopedImports
 from graph_service.domain.accounts import Principal, Role
+from graph_service.domain.commands import AddMember, CreateUnion
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.services.imports import ImportService
 from graph_service.services.registry import Services
@@ -50,7 +51,9 @@ async def _tree(services: Services) -> dict[str, str]:
         }
         if parent:
             data["parentId"] = ids[parent]
-        ids[key] = (await services.affiliation.create_union(data, actor=ACTOR)).id
+        ids[key] = (
+            await services.affiliation.create_union(command=CreateUnion.of(data), actor=ACTOR)
+        ).id
     return ids
 
 
@@ -108,10 +111,17 @@ async def test_masking_and_full_reads_follow_role_and_scope(
         ids = await _tree(services)
         cert, phone = make_cert(7), make_mobile(7)
         member = await services.membership.add_member(
-            data={"unionId": ids["GA"], "name": "张三", "idNumber": cert, "phone": phone,
-                  "gender": "1"},
+            command=AddMember.of(
+                {
+                    "unionId": ids["GA"],
+                    "name": "张三",
+                    "idNumber": cert,
+                    "phone": phone,
+                    "gender": "1",
+                }
+            ),
             actor=ACTOR,
-        )  # fmt: skip
+        )
         op_a, op_b = _principal(Role.OPERATOR, ids["A"]), _principal(Role.OPERATOR, ids["B"])
         # an operator of the member's subtree: full values, each noted for the audit log
         data, errors, ctx = await _run(services, op_a, MEMBER, n=cert)

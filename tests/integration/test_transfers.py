@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from graph_service.domain.commands import AddMember
 from graph_service.errors import BadUserInput, Conflict, NotFound
 from graph_service.services.membership import MembershipService
 from graph_service.services.registry import Services
@@ -42,8 +43,10 @@ ALL = (G1, G2, G3, G4, G5, TOWN1, FED, COUNTY1, COUNTY2, CITY1, CITY2, PROV, NAT
 async def tree(store: GraphStore, services: Services) -> Services:
     await build_tree(store, services)
     for seq in range(1, 4):
-        await services.membership.add_member(data=member_input(seq), actor=ACTOR)
-    await services.membership.add_member(data=member_input(20, G5, employerId=E2), actor=ACTOR)
+        await services.membership.add_member(command=AddMember.of(member_input(seq)), actor=ACTOR)
+    await services.membership.add_member(
+        command=AddMember.of(member_input(20, G5, employerId=E2)), actor=ACTOR
+    )
     return services
 
 
@@ -148,7 +151,7 @@ async def test_request_release_complete_counts_the_member_exactly_once(tree: Ser
 
 async def test_transfer_inside_a_subtree_leaves_the_shared_chain_alone(tree: Services) -> None:
     """Federation → grassroots beneath it: the federation's own count is unchanged."""
-    await tree.membership.add_member(data=member_input(30, FED), actor=ACTOR)
+    await tree.membership.add_member(command=AddMember.of(member_input(30, FED)), actor=ACTOR)
     start = await members_of(tree, *ALL)
     t = await tree.membership.request_transfer(
         id_number=resident_id(30), to_union_id=G4, actor=ACTOR
