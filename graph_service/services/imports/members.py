@@ -8,6 +8,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from graph_service.domain.levels import can_hold_members
+from graph_service.repositories.imports import (
+    CoveredEmployer,
+    MemberSketch,
+    StoredMember,
+    StoredUnion,
+)
 from graph_service.services.imports.contract import (
     BatchInfo,
     MemberChunk,
@@ -25,7 +31,6 @@ from graph_service.services.imports.deltas import (
     member_tally,
 )
 from graph_service.services.imports.lookups import ImportServiceBase
-from graph_service.store import Row
 
 
 class MemberImports(ImportServiceBase):
@@ -108,19 +113,18 @@ class MemberImports(ImportServiceBase):
             old = existing.get(keys[i])
             if old is None:
                 continue
-            row = chunk[i]
-            issue = self._member_conflict(row, old)
+            issue = self._member_conflict(src_rows[i], chunk.union_ids[i], old)
             if issue is not None:
                 out.issues.append(issue)
                 continue
             uid, eid = chunk.union_ids[i], employer_of[i]
             src = {"srcBatch": batch.id, "srcRow": src_rows[i]}
             new_props = chunk.props(i)
-            old_props: dict[str, object] = old["props"]  # type: ignore[assignment]
+            old_props = dict(old.props)
             if old_props.get("status") == "TRANSFERRING":
                 new_props.pop("status", None)  # a transfer under way keeps its state
             diff = changed_props(new_props, old_props)
-            employer_moved = eid != old["employerId"]
+            employer_moved = eid != old.employer_id
             if not diff and not employer_moved:
                 out.unchanged += 1
                 continue
@@ -149,7 +153,7 @@ class MemberImports(ImportServiceBase):
         chunk: MemberChunk,
         kept: Sequence[int],
         employer_of: Mapping[int, str | None],
-        quick: Mapping[str, Row],
+        quick: Mapping[str, MemberSketch],
         names: Sequence[str],
     ) -> tuple[set[str], set[int]]:
         """(certificates of ``kept`` rows already registered, rows that change nothing).
@@ -171,9 +175,9 @@ class MemberImports(ImportServiceBase):
                 continue
             found.add(key)
             if (
-                old["unionId"] == chunk.union_ids[i]
-                and old["employerId"] == (employer_of[i] or None)
-                and old["fp"] == fingerprint(chunk.props(i), names)
+                old.union_id == chunk.union_ids[i]
+                and old.employer_id == (employer_of[i] or None)
+                and old.fp == fingerprint(chunk.props(i), names)
             ):
                 same.add(i)
         return found, same
@@ -187,9 +191,9 @@ class MemberImports(ImportServiceBase):
         self,
         chunk: MemberChunk,
         groups: Mapping[tuple[str, str | None, str | None], list[int]],
-        unions: Mapping[str, Row],
+        unions: Mapping[str, StoredUnion],
         by_id: Mapping[str, str | None],
-        covered_rows: Sequence[Row],
+        covered_rows: Sequence[CoveredEmployer],
         out: Outcome,
     ) -> dict[tuple[str, str | None], list[int]]:
         """Rows by (union, employer id) after the union and employer checks, done once per
@@ -198,7 +202,7 @@ class MemberImports(ImportServiceBase):
         union_issue = {uid: self._union_issue(unions.get(uid)) for uid in {k[0] for k in groups}}
         names: dict[str, dict[str, str]] = {}
         for r in covered_rows:
-            names.setdefault(str(r["unionId"]), {})[str(r["name"])] = str(r["id"])
+            names.setdefault(r.union_id, {})[r.name] = r.id
         resolved: dict[tuple[str, str | None], list[int]] = {}
         for (uid, eid, ename), members in groups.items():
             issue = union_issue[uid]
@@ -227,11 +231,11 @@ class MemberImports(ImportServiceBase):
         return resolved
 
     @staticmethod
-    def _union_issue(union: Row | None) -> tuple[str, str, str] | None:
+    def _union_issue(union: StoredUnion | None) -> tuple[str, str, str] | None:
         """Why a roster row cannot name this union (None: it can hold members)."""
         if union is None:
             return ("unionId", "UNION_NOT_FOUND", "所属工会不存在")
-        props: dict[str, object] = union["props"]  # type: ignore[assignment]
+        props = union.props
         if props.get("status") == "DISSOLVED":
             return ("unionId", "UNION_DISSOLVED", f"所属工会「{props.get('name')}」已撤销")
         if not can_hold_members(str(props.get("level"))):
@@ -240,17 +244,16 @@ class MemberImports(ImportServiceBase):
         return None
 
     @staticmethod
-    def _member_conflict(row: Mapping[str, object], old: Row) -> RowIssue | None:
-        n = int(row["srcRow"])  # type: ignore[call-overload]
-        if old["unionId"] is None:
+    def _member_conflict(n: int, union_id: str, old: StoredMember) -> RowIssue | None:
+        if old.union_id is None:
             msg = (
                 "该证件号已有会员记录，但当前不在任何工会（已离会或待处理），"
                 "请通过入会或会籍接转办理"
             )
             return RowIssue(n, "certNumber", "MEMBER_NOT_CURRENT", msg, conflict=True)
-        if old["unionId"] != row["unionId"]:
+        if old.union_id != union_id:
             msg = (
-                f"该证件号已是「{old['unionName']}」（{old['unionId']}）的在册会员，"
+                f"该证件号已是「{old.union_name}」（{old.union_id}）的在册会员，"
                 "一证一会员，不能重复入会；如需转会请办理会籍接转"
             )
             return RowIssue(
@@ -259,7 +262,7 @@ class MemberImports(ImportServiceBase):
                 "MEMBER_ACTIVE_ELSEWHERE",
                 msg,
                 conflict=True,
-                other_union=str(old["unionId"]),
+                other_union=old.union_id,
             )
         return None
 

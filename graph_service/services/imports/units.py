@@ -12,7 +12,7 @@ from datetime import date
 
 from graph_service.domain.levels import can_hang_under
 from graph_service.domain.validation import make_temporary_code
-from graph_service.repositories.imports import ImportRepository
+from graph_service.repositories.imports import ImportRepository, StoredEmployer, StoredUnion
 from graph_service.services.imports.contract import (
     BatchInfo,
     EmployerRecord,
@@ -31,7 +31,6 @@ from graph_service.services.imports.deltas import (
     union_tally,
 )
 from graph_service.services.imports.lookups import ImportServiceBase
-from graph_service.store import Row
 
 
 class UnitImports(ImportServiceBase):
@@ -122,7 +121,7 @@ class _UnitPlan:
             return None
         found = await self._repo.unions_by_id([str(r["id"]) for r in named])
         for uid, r in found.items():
-            if r["parentId"] == parent:
+            if r.parent_id == parent:
                 return uid
         return None
 
@@ -195,7 +194,7 @@ class _UnitPlan:
         self,
         union: UnionRecord,
         n: int,
-        existing: Mapping[str, Row],
+        existing: Mapping[str, StoredUnion],
         batch: BatchInfo,
         w: _Writes,
     ) -> str | RowIssue:
@@ -224,7 +223,7 @@ class _UnitPlan:
                 w.links.append({"childId": uid, "parentId": parent, "since": since, "srcRow": n})
             w.deltas.add(uid, union_tally(props))
             return "created"
-        diff = changed_props(props, old["props"])  # type: ignore[arg-type]
+        diff = changed_props(props, old.props)
         if not diff:
             return "unchanged"
         w.unions.append({"id": uid, "props": diff | src})
@@ -236,15 +235,15 @@ class _UnitPlan:
         uid: str,
         props: Mapping[str, object],
         parent: object,
-        old: Row | None,
-        existing: Mapping[str, Row],
+        old: StoredUnion | None,
+        existing: Mapping[str, StoredUnion],
     ) -> RowIssue | None:
         level = str(props["level"])
         if old is not None:
-            old_props: Mapping[str, object] = old["props"]  # type: ignore[assignment]
-            if old["parentId"] != parent and not (parent is None and level == "NATIONAL"):
+            old_props = old.props
+            if old.parent_id != parent and not (parent is None and level == "NATIONAL"):
                 msg = (
-                    f"该工会已隶属于（{old['parentId']}），调整隶属关系请使用“变更隶属关系”，"
+                    f"该工会已隶属于（{old.parent_id}），调整隶属关系请使用“变更隶属关系”，"
                     "不能通过导入改变"
                 )
                 return RowIssue(n, "parentId", "UNION_PARENT_DIFFERS", msg, conflict=True)
@@ -260,7 +259,7 @@ class _UnitPlan:
             return RowIssue(n, "parentId", "REQUIRED", msg)
         parent_level = self._levels.get(str(parent))
         if parent_level is None and parent in existing:
-            parent_level = str(existing[str(parent)]["props"].get("level"))  # type: ignore[attr-defined]
+            parent_level = str(existing[str(parent)].props.get("level"))
         if parent_level is None:
             return RowIssue(n, "parentId", "PARENT_NOT_FOUND", "上级工会不存在")
         if not can_hang_under(parent_level, level):
@@ -273,7 +272,7 @@ class _UnitPlan:
         employer: EmployerRecord,
         uid: str | None,
         n: int,
-        employers: Mapping[str, Row],
+        employers: Mapping[str, StoredEmployer],
         local: Mapping[str, str],
         batch: BatchInfo,
         w: _Writes,
@@ -282,18 +281,18 @@ class _UnitPlan:
         props = dict(employer.props)
         old = employers.get(eid)
         cover = uid
-        if old is not None and old["unionId"] is not None:
-            if uid is not None and old["unionId"] != uid:
-                msg = f"该单位已由工会（{old['unionId']}）覆盖，变更请使用“单位转隶”"
+        if old is not None and old.union_id is not None:
+            if uid is not None and old.union_id != uid:
+                msg = f"该单位已由工会（{old.union_id}）覆盖，变更请使用“单位转隶”"
                 return RowIssue(n, "employerId", "EMPLOYER_COVERED_ELSEWHERE", msg, conflict=True)
-            cover = str(old["unionId"])
+            cover = old.union_id
         if eid in w.touched_employers:
             return "unchanged"
         w.touched_employers.add(eid)
         src = {"srcBatch": batch.id, "srcRow": n}
-        old_props: dict[str, object] = old["props"] if old is not None else {}  # type: ignore[assignment]
+        old_props: dict[str, object] = dict(old.props) if old is not None else {}
         new_props = old_props | props
-        was_covered = old is not None and old["unionId"] is not None
+        was_covered = old is not None and old.union_id is not None
         # rollups: the covering union's counts, and the 应建未建 count of the area owner
         if was_covered:
             w.deltas.add(cover, employer_tally(old_props), -1)
@@ -326,10 +325,10 @@ class _UnitPlan:
                 w.deltas.add(new_owner, Counter({"noUnion": count}))
 
 
-def _region(row: Row | None) -> str:
-    if row is None:
+def _region(union: StoredUnion | None) -> str:
+    if union is None:
         return ""
-    return str(row["props"].get("regionCode") or "")  # type: ignore[attr-defined]
+    return str(union.props.get("regionCode") or "")
 
 
 def _merge_status(a: str, b: str) -> str:
