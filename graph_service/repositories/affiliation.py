@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from graph_service.domain.changes import AffiliationChange, ChainNode
 from graph_service.errors import GraphStoreError
 from graph_service.queries import q
+from graph_service.repositories.values import whole
 from graph_service.store import GraphStore, Row
 
 
@@ -79,7 +80,7 @@ def _chain_row(r: Row, since: object) -> ChainRow:
         level=str(r["level"]),
         status=str(r["status"] or "ACTIVE"),
         rollup=_ints(r["rollup"]),
-        distance=int(r["distance"]),  # type: ignore[call-overload]
+        distance=whole(r["distance"]),
         since=None if since is None else str(since),
     )
 
@@ -134,7 +135,7 @@ class AffiliationRepository:
         rows = await self._store.read(q("affiliation/count_union_dependants"), {"id": union_id})
         if not rows:
             return 0, 0
-        return int(rows[0]["children"]), int(rows[0]["members"])  # type: ignore[call-overload]
+        return whole(rows[0]["children"]), whole(rows[0]["members"])
 
     async def area_unions(self, codes: Sequence[str]) -> dict[str, str]:
         """Region code -> the local federation of that area (lowest id when several)."""

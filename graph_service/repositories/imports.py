@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from graph_service.domain.stats import UNCOVERED_THRESHOLD
 from graph_service.queries import q
+from graph_service.repositories.values import whole
 from graph_service.store import GraphStore, Row
 
 
@@ -168,7 +169,7 @@ class ImportRepository:
         rows = await self._store.read(
             q("import/count_uncovered_by_region"), {"threshold": UNCOVERED_THRESHOLD}
         )
-        return {str(r["regionCode"]): int(str(r["n"])) for r in rows if r["regionCode"]}
+        return {str(r["regionCode"]): whole(r["n"]) for r in rows if r["regionCode"]}
 
     async def write_members(self, params: Mapping[str, object]) -> None:
         """One member batch: nodes, edges and rollup deltas in one statement."""

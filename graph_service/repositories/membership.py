@@ -8,6 +8,7 @@ from graph_service.domain.models import Member
 from graph_service.domain.transfers import MembershipChange, MemberTransfer
 from graph_service.queries import q
 from graph_service.repositories.tree import member_from_row
+from graph_service.repositories.values import whole
 from graph_service.store import GraphStore
 
 
@@ -85,7 +86,7 @@ class MembershipRepository:
         """How many transfers go into or out of a union."""
         params = {"unionId": union_id, "state": state}
         rows = await self._store.read(q("transfer/count_union_transfers"), params)
-        return int(rows[0]["total"]) if rows else 0  # type: ignore[call-overload]
+        return whole(rows[0]["total"]) if rows else 0
 
     async def create_transfer(self, params: Mapping[str, object]) -> bool:
         """Open a transfer (member becomes TRANSFERRING)."""
@@ -102,4 +103,4 @@ class MembershipRepository:
     async def expire_transfers(self, today: str) -> int:
         """Expire every overdue open transfer; returns how many."""
         rows = await self._store.write(q("transfer/expire_transfers"), {"today": today})
-        return int(rows[0]["expired"]) if rows else 0  # type: ignore[call-overload]
+        return whole(rows[0]["expired"]) if rows else 0
