@@ -15,6 +15,7 @@ from api.auth import announce_demo_credentials, client_address, install_auth, pr
 from api.context import Context
 from api.graphql_status import StatusGraphQLRouter
 from api.hardening import install_hardening
+from api.imports import install_upload_limit
 from api.imports import router as imports_router
 from api.observability import install_observability
 from api.schema import build_schema
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(graphql, prefix="/graphql")
     install_auth(app)
     app.include_router(imports_router)
+    install_upload_limit(app, settings)  # hostile files: a body past the limit is never read
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -19,6 +19,13 @@ CREATE TABLE errors (seq INTEGER PRIMARY KEY, sheet TEXT, row INTEGER, col TEXT,
 CREATE TABLE cells (sheet TEXT, row INTEGER, data BLOB, PRIMARY KEY (sheet, row));
 """
 _FIELDS = "sheet, row, col, code, message, conflict"
+CELL_KEPT = 32_767  # characters of a cell kept for the report: Excel's own maximum
+
+
+def _kept(cells: Sequence[object]) -> list[object]:
+    """A row's cells as the report can show them: a longer text is cut to Excel's maximum,
+    so no cell, however long, overflows SQLite's binding (an OverflowError before)."""
+    return [c[:CELL_KEPT] if isinstance(c, str) and len(c) > CELL_KEPT else c for c in cells]
 
 
 def _error(values: Sequence[object]) -> RowError:
@@ -107,7 +114,7 @@ class RejectedCells:
         self._db = db
 
     def add(self, cells: Mapping[tuple[str, int], Sequence[object]]) -> None:
-        rows = [(s, r, pickle.dumps(list(c), protocol=5)) for (s, r), c in cells.items()]
+        rows = [(s, r, pickle.dumps(_kept(c), protocol=5)) for (s, r), c in cells.items()]
         if rows:
             self._db.executemany("INSERT OR IGNORE INTO cells VALUES (?,?,?)", rows)
 

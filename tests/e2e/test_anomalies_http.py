@@ -25,8 +25,6 @@ def truth() -> Truth:
     return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
 
 
-
-
 ORPHANS = """query($id: ID!, $after: String) {
   orphanMembers(unionId: $id, first: 100, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
