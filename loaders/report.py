@@ -10,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from loaders.importer import ImportSummary
+from loaders.safe_cells import safe_row
 
 _COLUMNS = ("工作表", "行号", "列", "错误代码", "错误说明", "冲突")
 
@@ -36,7 +37,7 @@ def write_report(summary: ImportSummary, out: Path) -> Path:
         ("拒绝", summary.rejected),
         ("冲突", summary.conflicts),
     ):
-        head.append([label, value])
+        head.append(safe_row(head, [label, value]))
     sheet = book.create_sheet("错误明细")
     bold = Font(bold=True)
     header = []
@@ -45,10 +46,8 @@ def write_report(summary: ImportSummary, out: Path) -> Path:
         header.append(cell)
     sheet.append(header)
     for e, cells in summary.errors.by_row():
-        sheet.append(
-            [e.sheet, e.row, e.column, e.code, e.message, "是" if e.conflict else ""]
-            + [_cell(c) for c in cells]
-        )
+        row = [e.sheet, e.row, e.column, e.code, e.message, "是" if e.conflict else ""]
+        sheet.append(safe_row(sheet, row + [_cell(c) for c in cells]))
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return out
