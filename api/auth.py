@@ -101,7 +101,9 @@ async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     challenge = _REALM
     if not at_token_endpoint and exc.reason != "TOKEN_MISSING":
         challenge += ', error="invalid_token"'
-    return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": challenge, **_NO_STORE})
+    return JSONResponse(
+        body, status_code=401, headers={"WWW-Authenticate": challenge, **_NO_STORE}
+    )
 
 
 async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
@@ -148,7 +150,7 @@ def announce_demo_credentials(issued: IssuedCredentials) -> None:
             f"print(pyotp.TOTP('{issued.totp_secret.get_secret_value()}').now())\")"
         )
         lines += [
-            '例 e.g. (GraphiQL: headers {"Authorization": "Bearer <access_token>"}):',
+            "例 e.g. (GraphiQL: headers {\"Authorization\": \"Bearer <access_token>\"}):",
             f"  curl -s -d grant_type=password -d username={issued.account.username} "
             f"-d password={shlex.quote(issued.password.get_secret_value())} -d totp={code} "
             "http://127.0.0.1:8000/auth/token",

@@ -137,7 +137,9 @@ def repeated_fields_error(document: DocumentNode | None) -> GraphQLError | None:
         return None
     repeated = 0
     for selection_set in _selection_sets(document):
-        names = Counter((f.alias or f.name).value for f in _flatten(selection_set))
+        names = Counter(
+            (f.alias or f.name).value for f in _flatten(selection_set)
+        )
         for count in names.values():
             if count > MAX_SAME_FIELD:
                 return refusal(

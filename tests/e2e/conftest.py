@@ -128,7 +128,9 @@ def create_account(
 
     async def work(app: FastAPI) -> IssuedCredentials:
         accounts = app.state.runtime.services.accounts
-        return await accounts.create(username=name, union_id=union_id, role=role, password=password)  # type: ignore[no-any-return]
+        return await accounts.create(
+            username=name, union_id=union_id, role=role, password=password
+        )  # type: ignore[no-any-return]
 
     return on_server(base, work)  # type: ignore[return-value]
 

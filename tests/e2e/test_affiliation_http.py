@@ -18,6 +18,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
+
+
 UNIONS = """query($level: UnionLevel!) { unions(level: $level, first: 200) {
   edges { node { id status parent { id } stats { members unions employees } } } } }"""
 

@@ -25,6 +25,8 @@ def truth() -> Truth:
     return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
 
 
+
+
 ORPHANS = """query($id: ID!, $after: String) {
   orphanMembers(unionId: $id, first: 100, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }

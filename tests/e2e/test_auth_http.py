@@ -66,10 +66,9 @@ def test_graphql_without_a_valid_token_is_401_not_200(server: str) -> None:
         assert body["code"] == "UNAUTHENTICATED" and body["reason"] == reason
         assert body["message"] and "data" not in body
         assert response.headers["www-authenticate"].startswith("Bearer")
-    assert (
-        'error="invalid_token"'
-        in post_graphql(server, {"Authorization": "Bearer not.a.jwt"}).headers["www-authenticate"]
-    )
+    assert 'error="invalid_token"' in post_graphql(
+        server, {"Authorization": "Bearer not.a.jwt"}
+    ).headers["www-authenticate"]
 
 
 def test_demo_admin_logs_in_with_password_and_totp(server: str) -> None:

@@ -26,6 +26,8 @@ def truth() -> Truth:
     return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
 
 
+
+
 STATS = """query($id: ID!) { subtreeStats(unionId: $id) {
   unions grassrootsUnions employers employees members newFormWorkerMembers membershipRate
   employersWithoutUnion byGender { key count } byLevel { key count } } }"""

@@ -75,7 +75,9 @@ def _auth(base: str) -> dict[str, str]:
 
 def _post(base: str, *paths: Path, **form: str) -> httpx.Response:
     files = [("files", (p.name, p.read_bytes())) for p in paths]
-    return httpx.post(f"{base}/imports", files=files, data=form, headers=_auth(base), timeout=60)
+    return httpx.post(
+        f"{base}/imports", files=files, data=form, headers=_auth(base), timeout=60
+    )
 
 
 def test_upload_units_then_roster_with_report(server: str, tmp_path: Path) -> None:

@@ -26,6 +26,8 @@ def truth() -> Truth:
     return Truth.of(DemoConfig(members=MEMBERS, seed=SEED))
 
 
+
+
 def ok(body: dict) -> dict:
     assert "errors" not in body, body
     return body["data"]

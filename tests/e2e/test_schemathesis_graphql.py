@@ -73,9 +73,8 @@ def test_generated_documents_get_no_server_errors(served: ServeProcess) -> None:
     # three IDs in four are the demo's own unions and employers, so resolvers get past NOT_FOUND
     schemathesis.graphql.scalar(
         "ID",
-        st.one_of(st.sampled_from(ids), st.sampled_from(ids), st.sampled_from(ids), st.text()).map(
-            nodes.String
-        ),
+        st.one_of(st.sampled_from(ids), st.sampled_from(ids), st.sampled_from(ids), st.text())
+        .map(nodes.String),
     )
     try:
         schema = schemathesis.graphql.from_url(

@@ -233,11 +233,9 @@ class Register(RuleBasedStateMachine):
         )  # fmt: skip
         if transfer is not None:
             self.transfers[transfer.id] = transfer.state.value
-            self.note(
-                self.run(self.services.membership.get_members([transfer.member_id]))[
-                    transfer.member_id
-                ]
-            )
+            self.note(self.run(self.services.membership.get_members([transfer.member_id]))[
+                transfer.member_id
+            ])
             return transfer.id
         return None
 

@@ -13,7 +13,7 @@ from graph_service.store import JsonRows
 
 
 def test_positional_rows_use_json() -> None:
-    rows = [['a"b\\c', None, True, 3, 1.5, "中文\n"]]
+    rows = [["a\"b\\c", None, True, 3, 1.5, "中文\n"]]
     assert encode_param(rows) == '[["a\\"b\\\\c",null,true,3,1.5,"中文\\n"]]'
 
 
