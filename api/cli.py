@@ -26,6 +26,7 @@ from api.cli_backup import register_backup_commands
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.errors import UnionTreeError
+from graph_service.file_modes import exposed, private_umask
 from graph_service.settings import load_settings
 
 app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_is_help=True)
@@ -34,6 +35,13 @@ app.add_typer(accounts_app, name="accounts")  # create/disable/reset/list: api/c
 register_backup_commands(app)  # backup --to/--verify, restore --from: api/cli_backup.py
 console = Console(stderr=True)
 T = TypeVar("T")
+
+
+@app.callback()
+def _private_files() -> None:
+    # every command (serve included) creates its files for the service's user only
+    private_umask()
+
 
 _STAGES = {
     "unions": "工会",
@@ -157,7 +165,14 @@ def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] 
         for m in mismatches[:200]:
             console.print(f"{m.union_id} {m.key}: 存储 {m.stored} ≠ 实时 {m.live}")
         console.print(f"不一致 {len(mismatches)} 项")
-        return len(mismatches)
+        open_files = exposed([Path(runtime.settings.data_dir)])
+        for path, mode in open_files[:200]:
+            console.print(
+                f"其他用户可读：{path}（权限 {mode}），请执行 chmod go= 收回", highlight=False
+            )
+        if open_files:
+            console.print(f"其他用户可读的文件 {len(open_files)} 个", highlight=False)
+        return len(mismatches) + len(open_files)
 
     if _run(work):
         raise typer.Exit(1)

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.engines.falkordb_supervisor import EngineSupervisor
 from graph_service.engines.neo4j import Neo4jStore
 from graph_service.errors import BadUserInput
+from graph_service.file_modes import private_umask, warn_exposed
 from graph_service.metrics import InstrumentedStore
-from graph_service.services.registry import Services
+from graph_service.repositories.accounts import AccountRepository
+from graph_service.services.registry import Services, sealer_for
 from graph_service.settings import Settings
 from graph_service.store import GraphStore
+
+log = logging.getLogger("union_tree.bootstrap")
 
 
 async def open_store(settings: Settings) -> GraphStore:
@@ -86,6 +92,8 @@ class Runtime:
 
 async def open_runtime(settings: Settings) -> Runtime:
     """Open the store, make sure the schema exists, and wire the services."""
+    private_umask()  # the engine and every file of ours: for the service's user only
+    warn_exposed([Path(settings.data_dir)])
     store = await open_store(settings)
     if settings.metrics_enabled:
         store = InstrumentedStore(store)  # times every statement (graph_service/metrics.py)
@@ -94,4 +102,12 @@ async def open_runtime(settings: Settings) -> Runtime:
     except BaseException:
         await store.close()
         raise
-    return Runtime(settings, store, Services.build(store, settings))
+    services = Services.build(store, settings)
+    try:  # the migration: TOTP secrets stored in clear before are sealed
+        sealed = await AccountRepository(store, sealer_for(settings)).seal_plain_totp()
+    except BaseException:
+        await store.close()
+        raise
+    if sealed:
+        log.info("sealed %d TOTP secrets stored in clear", sealed)
+    return Runtime(settings, store, services)

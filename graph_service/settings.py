@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     """A login session ends this long after the password was entered, however active."""
     login_max_failures: int = 5
     lockout_minutes: int = 15
+    totp_key: SecretStr | None = None
+    """AES-256 key (base64 of 32 bytes) sealing TOTP secrets at rest; unset: generated once in
+    <data_dir>/totp.key (mode 0600). Set it (the same on every instance) when several API
+    processes share one graph. Kept apart from the graph: never in a backup of it."""
     totp_roles: list[str] = ["operator", "admin"]
     """Roles that must give a TOTP code at login (JSON list in the environment)."""
     password_min_length: int = 12
