@@ -27,6 +27,7 @@ from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.errors import UnionTreeError
 from graph_service.file_modes import exposed, private_umask
+from graph_service.services.consistency import reversed_periods
 from graph_service.settings import load_settings
 
 app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_is_help=True)
@@ -165,6 +166,14 @@ def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] 
         for m in mismatches[:200]:
             console.print(f"{m.union_id} {m.key}: 存储 {m.stored} ≠ 实时 {m.live}")
         console.print(f"不一致 {len(mismatches)} 项")
+        reversed_ = await reversed_periods(runtime.store)
+        for e in reversed_:
+            console.print(
+                f"{e.type} {e.from_id} → {e.to_id}：结束日期 {e.until} 早于开始日期 {e.since}",
+                highlight=False,
+            )
+        if reversed_:
+            console.print(f"结束早于开始的关系 {len(reversed_)} 条", highlight=False)
         open_files = exposed([Path(runtime.settings.data_dir)])
         for path, mode in open_files[:200]:
             console.print(
@@ -172,7 +181,7 @@ def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] 
             )
         if open_files:
             console.print(f"其他用户可读的文件 {len(open_files)} 个", highlight=False)
-        return len(mismatches) + len(open_files)
+        return len(mismatches) + len(reversed_) + len(open_files)
 
     if _run(work):
         raise typer.Exit(1)
