@@ -19,6 +19,7 @@ from api.imports import install_upload_limit
 from api.imports import router as imports_router
 from api.observability import install_observability
 from api.schema import build_schema
+from api.transport import CodedErrors
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.errors import GraphUnavailableError
@@ -33,6 +34,7 @@ def create_app(
     demo_members: int = 20_000,
     demo_seed: int = 42,
     on_ready: Callable[[Runtime], None] | None = None,
+    base_url: str = "http://127.0.0.1:8000",
 ) -> FastAPI:
     """An app that opens the configured engine at start and closes it at shutdown."""
     settings = settings or load_settings()
@@ -51,7 +53,7 @@ def create_app(
                 app.state.demo_credentials = await runtime.services.accounts.ensure_demo_admin(
                     password=password.get_secret_value() if password else None
                 )
-                announce_demo_credentials(app.state.demo_credentials)
+                announce_demo_credentials(app.state.demo_credentials, base_url=base_url)
             app.state.runtime = runtime
             if on_ready is not None:
                 on_ready(runtime)
@@ -89,6 +91,7 @@ def create_app(
     install_auth(app)
     app.include_router(imports_router)
     install_upload_limit(app, settings)  # hostile files: a body past the limit is never read
+    app.add_middleware(CodedErrors)  # api/transport.py: every 4xx body coded JSON, no echo
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

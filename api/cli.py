@@ -89,31 +89,37 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.listen import listening_socket, public_url
     from api.logging_setup import configure_logging, exit_cleanly_on_signals
 
+    # the port first: a taken port is refused before anything starts or is printed (no demo
+    # password, no "就绪" followed by Errno 98)
+    sock = listening_socket(host, port)
+    base_url = public_url(host, sock.getsockname()[1])
     settings = load_settings(demo=demo)
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:
         engine = "内置 FalkorDB" if not settings.graph_url else runtime.store.engine
         logging.getLogger("union_tree.serve").info(
-            "就绪 引擎：%s；GraphQL：http://%s:%s/graphql", engine, host, port
+            "就绪 引擎：%s；GraphQL：%s/graphql", engine, base_url
         )
 
-    application = create_app(settings, demo_members=members, demo_seed=seed, on_ready=ready)
+    application = create_app(
+        settings, demo_members=members, demo_seed=seed, on_ready=ready, base_url=base_url
+    )
     exit_cleanly_on_signals()
     try:
         # SIGTERM/SIGINT: stop accepting, let in-flight requests and imports finish (at most
         # shutdown_timeout_s), then the lifespan closes the store and stops the embedded engine
-        uvicorn.run(
+        config = uvicorn.Config(
             application,
-            host=host,
-            port=port,
             log_config=log_config,
             log_level=settings.log_level.lower(),
             access_log=False,  # api/observability.py writes the access lines
             timeout_graceful_shutdown=settings.shutdown_timeout_s,
         )
+        uvicorn.Server(config).run(sockets=[sock])
     except UnionTreeError as exc:
         console.print(f"[red]错误[/red] [{exc.code}] {exc.message}")
         raise typer.Exit(1) from None
