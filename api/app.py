@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from api.auth import announce_demo_credentials, client_address, install_auth, principal_from_request
 from api.context import Context
+from api.graphiql_page import install_graphiql
 from api.graphql_status import StatusGraphQLRouter
 from api.hardening import install_hardening
 from api.imports import install_upload_limit
@@ -82,10 +83,7 @@ def create_app(
         allow_queries_via_get=False,
     )
     if settings.demo:  # the GraphiQL page itself needs no token (its requests do)
-
-        @app.get("/graphql", include_in_schema=False)
-        async def graphiql() -> HTMLResponse:
-            return HTMLResponse(graphql.graphql_ide_html)
+        install_graphiql(app)  # api/graphiql_page.py: served from here, no CDN
 
     app.include_router(graphql, prefix="/graphql")
     install_auth(app)
