@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import tempfile
+import traceback
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, cast
@@ -33,6 +35,7 @@ from loaders.limits import FileLimits, too_large
 from loaders.report import write_report
 
 router = APIRouter()
+log = logging.getLogger("union_tree.imports")
 _STATUS = {
     "BAD_USER_INPUT": 400,
     "NOT_FOUND": 404,
@@ -138,6 +141,11 @@ async def upload(
         except UnionTreeError as exc:
             await record_request(request, principal, "importUpload", audited, exc.code)
             return _error(exc)
+        except Exception as exc:  # never a plain-text 500: coded, and only the stack logged
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("import failed unexpectedly: %s\n%s", type(exc).__name__, frames)
+            await record_request(request, principal, "importUpload", audited, "INTERNAL")
+            return _error(UnionTreeError())
     await record_request(request, principal, "importUpload", audited)
     body = summary.as_dict()
     if summary.errors:
