@@ -42,7 +42,7 @@ from graph_service.services.imports import (
 )
 from loaders import worker_main
 from loaders.headers import Header, detect
-from loaders.limits import FileLimits, check_file, check_row
+from loaders.limits import FileLimits, check_csv_fields, check_file, check_row
 from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
 from loaders.rejections import RejectedCells, RejectedRows
 from loaders.rows import MemberRows, Record, RowError, UnitRows, blank
@@ -149,7 +149,14 @@ async def _prepare(
 ) -> list[_File]:
     """Open and check every file before anything is written."""
     for path, name in files:  # hostile files refused while streaming, off the event loop
-        await asyncio.to_thread(check_file, path, name, worker.limits)
+        if not await asyncio.to_thread(check_file, path, name, worker.limits):
+            try:
+                failed = await worker.call(_worker_check_csv, str(path), name, worker.limits)
+            except FileTooLarge as exc:  # the worker was killed: name the file for its batch
+                exc.details.setdefault("file", name)
+                raise
+            if failed is not None:
+                raise failed.error()
     fixed = await service.check_union(union_id) if union_id else None
     prepared: list[_File] = []
     for index, (path, name) in enumerate(files):
@@ -175,7 +182,8 @@ async def _prepare(
                 field="file",
             )
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        batch = BatchInfo(new_batch_id(), name, sha256_of(path), operator, started)
+        sha = await asyncio.to_thread(sha256_of, path)  # a large file: off the event loop
+        batch = BatchInfo(new_batch_id(), name, sha, operator, started)
         prepared.append(_File(path, name, batch, sheets))
     return prepared
 
@@ -531,12 +539,26 @@ class _Worker:
         self.limits = limits or FileLimits()
         self._pool: ProcessPoolExecutor | None = None
         self._guard = WorkerGuard(self.limits)
+        self._ready: asyncio.Future[None] | None = None
 
     def call(self, fn: Callable[..., _T], *args: object) -> asyncio.Future[_T]:
         """Run ``fn(*args)`` in the worker; calls run one at a time, in order."""
-        if self._pool is None:
-            self._pool = self._guard.pool(_worker_context())
-        return self._guard.watch(self._pool.submit(fn, *args), self._pool)
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._start())
+        return asyncio.ensure_future(self._submit(self._ready, fn, args))
+
+    async def _start(self) -> None:
+        # the first submit starts the process and waits for the fork server (which imports
+        # the loaders, ~1 s the first time): in a thread, never on the event loop
+        self._pool = pool = self._guard.pool(_worker_context())
+        await self._guard.watch(await asyncio.to_thread(pool.submit, _started), pool)
+
+    async def _submit(
+        self, ready: asyncio.Future[None], fn: Callable[..., _T], args: tuple[object, ...]
+    ) -> _T:
+        await ready  # waiting calls resume in the order they were made: submitted in order
+        assert self._pool is not None
+        return await self._guard.watch(self._pool.submit(fn, *args), self._pool)
 
     def __enter__(self) -> _Worker:
         return self
@@ -581,6 +603,20 @@ def _worker_locate(
     except BadUserInput as exc:
         return _Failed.of(exc)
     return out
+
+
+def _started() -> bool:
+    """In the worker process: nothing; its start is awaited off the event loop."""
+    return True
+
+
+def _worker_check_csv(path: str, display: str, limits: FileLimits) -> _Failed | None:
+    """In the worker process: a CSV's rows, columns and cells, field by field."""
+    try:
+        check_csv_fields(Path(path), display, limits)
+    except BadUserInput as exc:
+        return _Failed.of(exc)
+    return None
 
 
 def start_worker_server(files: Sequence[Path]) -> None:

@@ -99,8 +99,11 @@ def unprocessable(label: str, what: str, reason: str, limit: object) -> FileUnpr
     )
 
 
-def check_file(path: Path, label: str, limits: FileLimits) -> None:
-    """Refuse a file past a limit (FileTooLarge, FileUnprocessable); bounded memory."""
+def check_file(path: Path, label: str, limits: FileLimits) -> bool:
+    """Refuse a file past a limit (FileTooLarge, FileUnprocessable); bounded memory. False: a
+    CSV whose raw lines do not prove it within its limits, to be read field by field by
+    ``check_csv_fields`` in the import's worker process (a row of a million fields holds the
+    interpreter for a second: never in the service's process)."""
     size = path.stat().st_size
     if size > limits.file_bytes:
         raise too_large(label, "大小", "FILE_SIZE", f"{limits.file_bytes // _MB} MB")
@@ -109,7 +112,11 @@ def check_file(path: Path, label: str, limits: FileLimits) -> None:
     if head.startswith(_ZIP):
         _check_zip(path, label, limits)
     elif not head.startswith(_OLE) and head:
-        _check_csv(path, label, limits)
+        from loaders.readers import detect_encoding  # imports calamine: only when needed
+
+        encoding = detect_encoding(path)
+        return _surely_within(path, _delimiter(path, encoding), limits)
+    return True
 
 
 def check_row(cells: list[object], label: str, limits: FileLimits) -> None:
@@ -121,13 +128,12 @@ def check_row(cells: list[object], label: str, limits: FileLimits) -> None:
             raise unprocessable(label, "中有单元格过长", "CELL_TOO_LONG", limits.cell_chars)
 
 
-def _check_csv(path: Path, label: str, limits: FileLimits) -> None:
+def check_csv_fields(path: Path, label: str, limits: FileLimits) -> None:
+    """Refuse a CSV with too many rows, a row too wide or a cell too long, read field by field."""
     from loaders.readers import detect_encoding  # readers imports calamine: only when needed
 
     encoding = detect_encoding(path)
     delimiter = _delimiter(path, encoding)
-    if _surely_within(path, delimiter, limits):
-        return
     rows = 0
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding=encoding, newline="", errors="replace")
