@@ -57,3 +57,25 @@ audit: install-dev
 
 clean:
 	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+
+## GraphiQL served by the service itself (api/graphiql_page.py; no CDN on an intranet), and
+## Debian's chromium for its browser test (tests/e2e/test_graphiql_offline.py; no test tool's
+## own browser download)
+GRAPHIQL_DIR := api/graphiql
+
+$(GRAPHIQL_DIR)/node_modules/.installed: $(GRAPHIQL_DIR)/package-lock.json
+	cd $(GRAPHIQL_DIR) && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(GRAPHIQL_DIR)/node_modules/.installed-dev: $(GRAPHIQL_DIR)/package-lock.json
+	cd $(GRAPHIQL_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(GRAPHIQL_DIR)/node_modules/.installed $@
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+install: $(GRAPHIQL_DIR)/node_modules/.installed
+install-dev: $(GRAPHIQL_DIR)/node_modules/.installed-dev chromium

@@ -130,7 +130,9 @@ def install_auth(app: FastAPI) -> None:
     app.add_exception_handler(GraphUnavailableError, _unavailable)
 
 
-def announce_demo_credentials(issued: IssuedCredentials) -> None:
+def announce_demo_credentials(
+    issued: IssuedCredentials, *, base_url: str = "http://127.0.0.1:8000"
+) -> None:
     """Print the demo admin's credentials to stdout once (never to the log)."""
     lines = [
         "",
@@ -143,7 +145,10 @@ def announce_demo_credentials(issued: IssuedCredentials) -> None:
             f"TOTP 密钥 secret: {issued.totp_secret.get_secret_value()}",
             f"otpauth URI:     {issued.otpauth_uri.get_secret_value()}",
         ]
-    lines += ["登录 login: POST /auth/token (grant_type=password, username, password, totp)"]
+    lines += [
+        f"GraphiQL: {base_url}/graphql",
+        f"登录 login: POST {base_url}/auth/token (grant_type=password, username, password, totp)",
+    ]
     if issued.totp_secret is not None:
         code = (
             f'$({shlex.quote(sys.executable)} -c "import pyotp; '
@@ -153,7 +158,7 @@ def announce_demo_credentials(issued: IssuedCredentials) -> None:
             "例 e.g. (GraphiQL: headers {\"Authorization\": \"Bearer <access_token>\"}):",
             f"  curl -s -d grant_type=password -d username={issued.account.username} "
             f"-d password={shlex.quote(issued.password.get_secret_value())} -d totp={code} "
-            "http://127.0.0.1:8000/auth/token",
+            f"{base_url}/auth/token",
         ]
     lines.append("")
     print("\n".join(lines), flush=True)

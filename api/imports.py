@@ -9,17 +9,20 @@ whose scope holds the uploader's scope union (others get the NOT_FOUND of a miss
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
@@ -31,12 +34,23 @@ from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Principal
 from graph_service.errors import Forbidden, UnionTreeError
 from graph_service.services.imports import ImportService
+from graph_service.settings import Settings
 from loaders.exporter import export_subtree
 from loaders.importer import Importer
+from loaders.limits import FileLimits, too_large
 from loaders.report import write_report
 
 router = APIRouter()
-_STATUS = {"BAD_USER_INPUT": 400, "NOT_FOUND": 404, "CONFLICT": 409, "FORBIDDEN": 403}
+log = logging.getLogger("union_tree.imports")
+_STATUS = {
+    "BAD_USER_INPUT": 400,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "FORBIDDEN": 403,
+    "FILE_TOO_LARGE": 413,
+    "FILE_UNPROCESSABLE": 422,
+}
+_COPY = 1 << 20
 
 
 def _reports(request: Request) -> Path:
@@ -79,6 +93,44 @@ async def _viewer_refused(
     return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
 
 
+async def _save(
+    upload: UploadFile, index: int, folder: Path, limits: FileLimits
+) -> tuple[Path, str]:
+    """Copy an uploaded file to the private upload folder, off the event loop, refusing it
+    (FILE_TOO_LARGE) as soon as it passes the size limit."""
+    name = Path(upload.filename or f"upload-{index}").name
+    path = folder / f"{index}-{name}"
+
+    def copy() -> None:
+        copied = 0
+        with path.open("wb") as out:
+            while block := upload.file.read(_COPY):
+                copied += len(block)
+                if copied > limits.file_bytes:
+                    raise too_large(name, "大小", "FILE_SIZE", f"{limits.file_bytes >> 20} MB")
+                out.write(block)
+
+    await asyncio.to_thread(copy)
+    return path, name
+
+
+def install_upload_limit(app: FastAPI, settings: Settings) -> None:
+    """Refuse an upload whose declared body passes four files' limit before it is received
+    (FILE_TOO_LARGE, 413); each file is then held to its own limit as it is copied."""
+    most = 4 * settings.import_max_file_mb * _COPY + _COPY
+
+    @app.middleware("http")
+    async def upload_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method == "POST" and request.url.path == "/imports":
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > most:
+                error = too_large("上传内容", "大小", "FILE_SIZE", f"{most >> 20} MB")
+                return _error(error)
+        return await call_next(request)
+
+
 @router.post("/imports")
 async def upload(
     request: Request,
@@ -101,21 +153,22 @@ async def upload(
         await record_request(request, principal, "importUpload", audited, "FORBIDDEN")
         return _error(read_only_error())
     scoped = cast(ImportService, ScopedImports(principal, runtime.services))
+    limits = FileLimits.of(runtime.settings)
     with tempfile.TemporaryDirectory(prefix="union-tree-upload-") as tmp:
-        saved = []
-        for i, upload_file in enumerate(files):
-            name = Path(upload_file.filename or f"upload-{i}").name
-            path = Path(tmp) / f"{i}-{name}"
-            with path.open("wb") as out:
-                shutil.copyfileobj(upload_file.file, out)
-            saved.append((path, name))
         try:
-            summary = await Importer(scoped).run(
+            saved = [await _save(f, i, Path(tmp), limits) for i, f in enumerate(files)]
+            importer = Importer(scoped, chunk=runtime.settings.write_batch_size, limits=limits)
+            summary = await importer.run(
                 saved, union_id=union or None, dry_run=dry_run, operator=operator, strict=strict
             )
         except UnionTreeError as exc:
             await record_request(request, principal, "importUpload", audited, exc.code)
             return _error(exc)
+        except Exception as exc:  # never a plain-text 500: coded, and only the stack logged
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("import failed unexpectedly: %s\n%s", type(exc).__name__, frames)
+            await record_request(request, principal, "importUpload", audited, "INTERNAL")
+            return _error(UnionTreeError())
     await record_request(request, principal, "importUpload", audited)
     body = summary.as_dict()
     if summary.errors or summary.with_gaps:

@@ -4,6 +4,8 @@ The tree (codes in brackets reach clients as ``extensions.code``)::
 
     UnionTreeError [INTERNAL]
      ├── BadUserInput [BAD_USER_INPUT]        malformed id, date, certificate, credit code ...
+     │    ├── FileTooLarge [FILE_TOO_LARGE]   a file past a size limit (HTTP 413)
+     │    └── FileUnprocessable [FILE_UNPROCESSABLE]  past a shape limit: columns, cell (422)
      ├── NotFound [NOT_FOUND]                 unknown id (or outside the caller's scope)
      ├── Conflict [CONFLICT]                  a rule of the register forbids the change
      ├── Forbidden [FORBIDDEN]
@@ -57,6 +59,20 @@ class UnionTreeError(Exception):
 class BadUserInput(UnionTreeError):
     code = "BAD_USER_INPUT"
     default_message = "输入有误"
+
+
+class FileTooLarge(BadUserInput):
+    """A file (or a part of it, or its worker) passed a size, ratio, row or time limit."""
+
+    code = "FILE_TOO_LARGE"
+    default_message = "文件过大，已拒绝"
+
+
+class FileUnprocessable(BadUserInput):
+    """A file whose shape passes a limit: too many columns, a cell too long."""
+
+    code = "FILE_UNPROCESSABLE"
+    default_message = "文件内容超出限制，已拒绝"
 
 
 class NotFound(UnionTreeError):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from graph_service.domain.accounts import Account
 from graph_service.queries import q
+from graph_service.sealed_secrets import PREFIX, SecretSealer
 from graph_service.store import GraphStore, Row
 
 
@@ -75,11 +76,34 @@ class RotatedSession:
 class AccountRepository:
     """Accounts and sessions on one store."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, sealer: SecretSealer | None = None) -> None:
         self._store = store
+        self._sealer = sealer  # TOTP secrets sealed at rest (None: stored as given)
+
+    def _sealed(self, params: dict[str, object], account_id: object) -> dict[str, object]:
+        if self._sealer is not None and isinstance(params.get("totpSecret"), str):
+            secret = str(params["totpSecret"])
+            params = {**params, "totpSecret": self._sealer.seal(secret, str(account_id))}
+        return params
+
+    async def seal_plain_totp(self) -> int:
+        """Seal every TOTP secret still stored in clear (the migration); how many."""
+        if self._sealer is None:
+            return 0
+        plain = await self._store.read(q("account/list_plain_totp"), {"prefix": PREFIX})
+        rows = [
+            {"id": r["id"], "old": r["totpSecret"],
+             "sealed": self._sealer.seal(str(r["totpSecret"]), str(r["id"]))}
+            for r in plain
+        ]  # fmt: skip
+        if not rows:
+            return 0
+        done = await self._store.write(q("account/seal_totp_secrets"), {"rows": rows})
+        return int(done[0]["sealed"]) if done else 0  # type: ignore[call-overload]
 
     async def create(self, **params: object) -> Account | None:
         """The new account; None when the union is unknown or the username taken."""
+        params = self._sealed(params, params.get("id"))
         rows = await self._store.write(q("account/create_account"), params)
         return account_from_row(rows[0]) if rows else None
 
@@ -92,9 +116,12 @@ class AccountRepository:
         return LoginRecord(
             account=account_from_row(row),
             password_hash=str(row["passwordHash"] or ""),
-            totp_secret=_text(row["totpSecret"]),
+            totp_secret=self._open(_text(row["totpSecret"]), row["id"]),
             totp_last_step=None if step is None else int(step),  # type: ignore[call-overload]
         )
+
+    def _open(self, stored: str | None, account_id: object) -> str | None:
+        return stored if self._sealer is None else self._sealer.open(stored, str(account_id))
 
     async def get_many(self, ids: list[str]) -> dict[str, Account]:
         rows = await self._store.read(q("account/get_accounts"), {"ids": ids})
@@ -166,5 +193,6 @@ class AccountRepository:
         return account_from_row(rows[0]) if rows else None
 
     async def reset(self, **params: object) -> Account | None:
+        params = self._sealed(params, params.get("accountId"))
         rows = await self._store.write(q("account/reset_account"), params)
         return account_from_row(rows[0]) if rows else None
