@@ -2,7 +2,8 @@
 the bearer-token check every GraphQL request passes first.
 
 Refusals are HTTP 401 with ``{"error", "code": "UNAUTHENTICATED", "reason", "message"}`` and a
-``WWW-Authenticate`` header (RFC 6749 §5.2, RFC 6750 §3); nothing is answered with a 200.
+``WWW-Authenticate`` header (RFC 6749 §5.2, RFC 6750 §3); nothing is answered with a 200. A
+throttled login is HTTP 429 ``RATE_LIMITED``/``LOGIN_THROTTLED`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import IssuedCredentials, Principal
-from graph_service.errors import BadUserInput, GraphUnavailableError, Unauthenticated
+from graph_service.errors import BadUserInput, GraphUnavailableError, RateLimited, Unauthenticated
 from graph_service.services.authentication import Caller
 
 router = APIRouter()
@@ -115,6 +116,15 @@ async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return JSONResponse(
+        {"error": "slow_down", "message": exc.message, **exc.extensions()},
+        status_code=429,
+        headers={"Retry-After": str(exc.retry_after), **_NO_STORE},
+    )
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GraphUnavailableError)
     return JSONResponse(
@@ -127,6 +137,7 @@ def install_auth(app: FastAPI) -> None:
     app.include_router(router)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
     app.add_exception_handler(BadUserInput, _bad_input)
+    app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(GraphUnavailableError, _unavailable)
 
 

@@ -48,8 +48,15 @@ class Settings(BaseSettings):
     """A refresh token unused this long is refused (idle timeout)."""
     refresh_max_hours: int = 12
     """A login session ends this long after the password was entered, however active."""
-    login_max_failures: int = 5
-    lockout_minutes: int = 15
+    login_free_failures: int = Field(3, ge=0)
+    """Failed logins per (username, client address) answered without delay; each later one
+    doubles the wait before the next attempt from that address is even checked."""
+    login_delay_base_seconds: float = Field(1.0, gt=0)
+    """The first wait after the free failures (then 2x, 4x, ...)."""
+    login_delay_max_seconds: float = Field(900.0, gt=0)
+    """The longest wait between attempts for one (username, client address)."""
+    login_throttle_forget_hours: int = Field(24, ge=1)
+    """A (username, client address) without an attempt for this long starts afresh."""
     totp_roles: list[str] = ["operator", "admin"]
     """Roles that must give a TOTP code at login (JSON list in the environment)."""
     password_min_length: int = 12
