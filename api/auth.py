@@ -14,7 +14,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import IssuedCredentials, Principal
@@ -90,9 +90,21 @@ async def token(
     return JSONResponse(body, headers=_NO_STORE)
 
 
+@router.post("/auth/logout", status_code=204)
+async def logout(request: Request) -> Response:
+    """End the bearer token's session: its refresh token and all its access tokens stop working
+    (204; 401 when the token is already refused)."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
+    auth = request.app.state.runtime.services.accounts.auth
+    await auth.logout(token.strip(), caller=caller_of(request))
+    return Response(status_code=204, headers=_NO_STORE)
+
+
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Unauthenticated)
-    at_token_endpoint = request.url.path == "/auth/token"
+    at_token_endpoint = request.url.path == "/auth/token"  # /auth/logout: a bearer refusal
     body = {
         "error": "invalid_grant" if at_token_endpoint else "invalid_token",
         "code": exc.code,

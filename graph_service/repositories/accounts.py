@@ -112,6 +112,18 @@ class AccountRepository:
         rows = await self._store.read(q("account/get_accounts"), {"ids": ids})
         return {str(r["id"]): account_from_row(r) for r in rows}
 
+    async def principal_state(
+        self, account_id: str, session_id: str, *, now: str
+    ) -> tuple[Account | None, bool]:
+        """The account and whether the session is open (``(None, False)``: no such account)."""
+        rows = await self._store.read(
+            q("account/get_principal_state"),
+            {"accountId": account_id, "sessionId": session_id, "now": now},
+        )
+        if not rows:
+            return None, False
+        return account_from_row(rows[0]), bool(rows[0]["sessionOpen"])
+
     async def list_all(self) -> list[Account]:
         return [account_from_row(r) for r in await self._store.read(q("account/list_accounts"))]
 

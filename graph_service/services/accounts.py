@@ -26,6 +26,7 @@ from graph_service.services.authentication import (
     Authenticator,
     Caller,
     Clock,
+    Monotonic,
 )
 from graph_service.services.tree import TreeService, check_union_id
 from graph_service.settings import Settings
@@ -68,12 +69,15 @@ class AccountService:
         *,
         audit: AuditRecorder | None = None,
         clock: Clock | None = None,
+        monotonic: Monotonic | None = None,
     ) -> None:
         self._repo = repository
         self._tree = tree
         self._settings = settings
         self._audit = audit
-        self.auth = Authenticator(repository, tree, settings, audit=audit, clock=clock)
+        self.auth = Authenticator(
+            repository, tree, settings, audit=audit, clock=clock, monotonic=monotonic
+        )
         self._clock = self.auth.clock
 
     async def create(

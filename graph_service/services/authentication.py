@@ -32,6 +32,7 @@ from graph_service.services.tree import TreeService
 from graph_service.settings import Settings
 
 Clock = Callable[[], datetime]
+Monotonic = Callable[[], float]
 ANONYMOUS = "anonymous"
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 """3–64 of ``a-z 0-9 . _ -``, starting with a letter or digit (compared in lower case)."""
@@ -119,16 +120,19 @@ class Authenticator:
         *,
         audit: AuditRecorder | None = None,
         clock: Clock | None = None,
+        monotonic: Monotonic | None = None,
     ) -> None:
         self._repo = repository
         self._tree = tree
         self._settings = settings
         self._audit = audit
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._monotonic: Monotonic = monotonic or time.monotonic
         self.tokens = AccessTokens(settings)
         self._totp_roles = {r.strip().lower() for r in settings.totp_roles}
         self._cache_ttl = max(0.0, min(settings.principal_cache_seconds, 5.0))
-        self._checked: dict[str, tuple[float, Account | None, bool]] = {}
+        # (account id, session id) -> (trusted until, account, union exists, session open)
+        self._checked: dict[tuple[str, str], tuple[float, Account | None, bool, bool]] = {}
 
     def needs_totp(self, role: Role | str) -> bool:
         return str(role) in self._totp_roles
@@ -241,7 +245,7 @@ class Authenticator:
         await self._repo.delete_stale_login_throttles(forget_before=self._forget_before(now))
         await self._note(account, "OK", caller)
         return self._pair(account.id, account.username, str(account.role), account.union_id,
-                          account.token_version, refresh, now)  # fmt: skip
+                          account.token_version, session, refresh, now)  # fmt: skip
 
     # --- refresh -----------------------------------------------------------------------------
 
@@ -256,15 +260,15 @@ class Authenticator:
         )  # fmt: skip
         if rotated is None:
             raise await self._refresh_refused(old, now, caller)
-        self._checked.pop(rotated.account_id, None)
         return self._pair(rotated.account_id, rotated.username, rotated.role, rotated.union_id,
-                          rotated.token_version, new, now)  # fmt: skip
+                          rotated.token_version, rotated.session_id, new, now)  # fmt: skip
 
     async def _refresh_refused(self, old_hash: str, now: datetime, caller: Caller) -> Exception:
         state = await self._repo.session_state(old_hash)
         if state.current_id is None and state.rotated_id is not None:
             # a token already exchanged was presented again: someone else may hold the session
             await self._repo.revoke_session(state.rotated_id, now=utc_timestamp(now))
+            self.forget_session(state.rotated_id)  # its access tokens too, from the next request
             await self._note(None, "REFRESH_REUSED", caller, operation="auth.refresh")
             return refused("REFRESH_REUSED", "登录已失效，请重新登录")
         reason = "REFRESH_INVALID"
@@ -284,11 +288,11 @@ class Authenticator:
 
     def _pair(
         self, account_id: str, username: str, role: str, union_id: str, version: int,
-        refresh: str, now: datetime,
+        session_id: str, refresh: str, now: datetime,
     ) -> TokenPair:  # fmt: skip
         access = self.tokens.issue(
             account_id=account_id, username=username, role=role, union_id=union_id,
-            token_version=version, now=now,
+            token_version=version, session_id=session_id, now=now,
         )  # fmt: skip
         return TokenPair(access, int(self.tokens.ttl.total_seconds()), refresh)
 
@@ -296,14 +300,19 @@ class Authenticator:
 
     async def principal(self, access_token: str) -> Principal:
         """Who a valid access token speaks for; the account must still be enabled, unchanged
-        and bound to an existing union (checked at most every ``principal_cache_seconds``)."""
+        and bound to an existing union, and the token's session open (checked at most every
+        ``principal_cache_seconds``; at once when this process ended the session or changed the
+        account)."""
         claims = self.tokens.check(access_token)
-        account, union_exists = await self._account_state(claims.account_id)
+        account, union_exists, session_open = await self._principal_state(
+            claims.account_id, claims.session_id
+        )
         if (
             account is None
             or account.disabled
             or account.token_version != claims.token_version
             or not union_exists
+            or not session_open
         ):
             raise refused("TOKEN_REVOKED", "访问令牌已失效，请重新登录")
         return Principal(
@@ -313,21 +322,47 @@ class Authenticator:
             scope_union_id=account.union_id,
         )
 
-    async def _account_state(self, account_id: str) -> tuple[Account | None, bool]:
-        now = time.monotonic()
-        cached = self._checked.get(account_id)
+    async def logout(self, access_token: str, *, caller: Caller = NO_CALLER) -> None:
+        """End the token's session: its refresh token and every access token issued in it are
+        refused from the next request on (other processes: within the principal cache's 5 s)."""
+        principal = await self.principal(access_token)
+        session_id = self.tokens.check(access_token).session_id
+        await self._repo.revoke_session(session_id, now=utc_timestamp(self.clock()))
+        self.forget_session(session_id)
+        if self._audit is not None:
+            await self._audit.record(
+                actor=principal.actor, scope_union_id=principal.scope_union_id,
+                operation="auth.logout", arguments={"username": principal.username},
+                client_address=caller.client_address, request_id=caller.request_id,
+            )  # fmt: skip
+
+    async def _principal_state(
+        self, account_id: str, session_id: str
+    ) -> tuple[Account | None, bool, bool]:
+        now = self._monotonic()
+        cached = self._checked.get((account_id, session_id))
         if cached is not None and cached[0] > now:
-            return cached[1], cached[2]
-        account = (await self._repo.get_many([account_id])).get(account_id)
+            return cached[1], cached[2], cached[3]
+        account, session_open = await self._repo.principal_state(
+            account_id, session_id, now=utc_timestamp(self.clock())
+        )
         exists = account is not None and await self._union_exists(account.union_id)
         if len(self._checked) >= _MAX_CACHED:
             self._checked.clear()
-        self._checked[account_id] = (now + self._cache_ttl, account, exists)
-        return account, exists
+        self._checked[(account_id, session_id)] = (
+            now + self._cache_ttl, account, exists, session_open
+        )
+        return account, exists, session_open
 
     def forget(self, account_id: str) -> None:
-        """Drop a cached check (after this process changed the account)."""
-        self._checked.pop(account_id, None)
+        """Drop the cached checks of an account (after this process changed it)."""
+        for key in [k for k in self._checked if k[0] == account_id]:
+            del self._checked[key]
+
+    def forget_session(self, session_id: str) -> None:
+        """Drop the cached checks of a session (after this process ended it)."""
+        for key in [k for k in self._checked if k[1] == session_id]:
+            del self._checked[key]
 
     async def _union_exists(self, union_id: str) -> bool:
         return union_id in await self._tree.get_unions([union_id])

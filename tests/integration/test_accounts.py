@@ -5,7 +5,6 @@ admins confined to their subtree. A settable clock stands in for waiting."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -324,17 +323,69 @@ async def test_disable_refuses_login_refresh_and_access_tokens(world: World) -> 
     await refused("ACCOUNT_DISABLED", world.login(issued))
 
 
-async def test_a_disable_by_another_process_takes_effect_within_the_cache_ttl(
+class Ticks:
+    """The principal cache's monotonic clock, moved by hand (no sleeping, no race)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_change_by_another_process_takes_effect_within_the_cache_ttl(
     world: World,
 ) -> None:
-    here = account_service(world.services, world.store, world.clock, principal_cache_seconds=0.5)
+    ticks = Ticks()
+    here = AccountService(
+        AccountRepository(world.store), world.services.tree, settings(),
+        audit=world.services.audit, clock=world.clock, monotonic=ticks,
+    )  # fmt: skip
     issued = await world.make("far")
-    pair = await world.login(issued)
-    await here.auth.principal(pair.access_token)  # now cached in "this process"
-    await world.accounts.disable(username="far")  # "another process"
-    await here.auth.principal(pair.access_token)  # still trusted from the cache ...
-    await asyncio.sleep(0.6)
-    await refused("TOKEN_REVOKED", here.auth.principal(pair.access_token))  # ... not for long
+    pairs = [await world.login(issued) for _ in range(3)]
+    second = await world.accounts.auth.refresh(pairs[2].refresh_token)
+    for pair in pairs:
+        await here.auth.principal(pair.access_token)  # now cached in "this process"
+    # "another process": one session ended by a replayed refresh token, one by logout
+    await refused("REFRESH_REUSED", world.accounts.auth.refresh(pairs[2].refresh_token))
+    await world.accounts.auth.logout(pairs[1].access_token)
+    ticks.now += 4.9
+    for pair in pairs:
+        await here.auth.principal(pair.access_token)  # still trusted from the cache ...
+    ticks.now += 0.2
+    await here.auth.principal(pairs[0].access_token)  # ... past 5 s only the open session is
+    for token in (pairs[1].access_token, pairs[2].access_token, second.access_token):
+        await refused("TOKEN_REVOKED", here.auth.principal(token))
+    await world.accounts.disable(username="far")
+    ticks.now += 5.1
+    await refused("TOKEN_REVOKED", here.auth.principal(pairs[0].access_token))
+
+
+async def test_ending_a_session_here_refuses_its_access_tokens_at_the_next_request(
+    world: World,
+) -> None:
+    issued = await world.make("sess")
+    auth = world.accounts.auth
+    first = await world.login(issued)
+    renewed = await auth.refresh(first.refresh_token)
+    other = await world.login(issued)  # another session of the same account
+    for token in (first.access_token, renewed.access_token, other.access_token):
+        await auth.principal(token)  # all trusted and cached
+    # the spent refresh token again: the whole session ends, both its access tokens with it
+    await refused("REFRESH_REUSED", auth.refresh(first.refresh_token))
+    await refused("TOKEN_REVOKED", auth.principal(first.access_token))
+    await refused("TOKEN_REVOKED", auth.principal(renewed.access_token))
+    assert (await auth.principal(other.access_token)).username == "sess"
+    # logout ends that session: its tokens are refused, a fresh login works
+    await auth.logout(other.access_token)
+    await refused("TOKEN_REVOKED", auth.principal(other.access_token))
+    await refused("REFRESH_REVOKED", auth.refresh(other.refresh_token))
+    await refused("TOKEN_REVOKED", auth.logout(other.access_token))
+    again = await world.login(issued)
+    await auth.principal(again.access_token)
+    # a reset ends every session at once
+    await world.accounts.reset(username="sess")
+    await refused("TOKEN_REVOKED", auth.principal(again.access_token))
 
 
 async def test_reset_gives_new_credentials_and_ends_sessions(world: World) -> None:
