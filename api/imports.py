@@ -3,7 +3,9 @@ same summary as the CLI; ``GET /imports/{batchId}/report`` downloads the error r
 
 Both need a bearer token. An upload is confined to the uploader's subtree row by row
 (api/scoped_imports.py; viewers may not upload: FORBIDDEN); a report can be downloaded by accounts
-whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report)."""
+whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report).
+Uploads, dry runs alike, are priced per account (api/import_budget.py): 429 RATE_LIMITED once
+spent."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, cast
 
@@ -20,17 +23,18 @@ from fastapi.responses import FileResponse, JSONResponse
 
 from api.audit import record_request
 from api.auth import principal_from_request
+from api.import_budget import ImportBudget, PricedImports, import_budget
 from api.scope import read_only_error, scope_for
-from api.scoped_imports import ScopedImports
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Principal
-from graph_service.errors import Forbidden, UnionTreeError
+from graph_service.errors import Forbidden, RateLimited, UnionTreeError
 from graph_service.services.imports import ImportService
 from loaders.importer import Importer
 from loaders.report import write_report
 
 router = APIRouter()
-_STATUS = {"BAD_USER_INPUT": 400, "NOT_FOUND": 404, "CONFLICT": 409, "FORBIDDEN": 403}
+_STATUS = {"BAD_USER_INPUT": 400, "NOT_FOUND": 404, "CONFLICT": 409, "FORBIDDEN": 403,
+           "RATE_LIMITED": 429}  # fmt: skip
 
 
 def _reports(request: Request) -> Path:
@@ -53,7 +57,21 @@ _SAFE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 def _error(exc: UnionTreeError) -> JSONResponse:
     status = _STATUS.get(exc.code, 503 if exc.code == "GRAPH_UNAVAILABLE" else 500)
     body = {"message": exc.message if status < 500 else "服务内部错误", **exc.extensions()}
-    return JSONResponse(body, status_code=status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _priced(
+    audited: Mapping[str, object], principal: Principal, priced: PricedImports, budget: ImportBudget
+) -> dict[str, object]:
+    """Charge the upload to its account; the audited arguments with what it checked."""
+    budget.charge(principal.account_id, certificates=priced.certificates_checked,
+                  taken=priced.taken_elsewhere)  # fmt: skip
+    return {
+        **audited,
+        "certificatesChecked": priced.certificates_checked,
+        "takenElsewhere": priced.taken_elsewhere,
+    }
 
 
 @router.post("/imports")
@@ -75,7 +93,14 @@ async def upload(
     if not principal.may_change:
         await record_request(request, principal, "importUpload", audited, "FORBIDDEN")
         return _error(read_only_error())
-    scoped = cast(ImportService, ScopedImports(principal, runtime.services))
+    budget = import_budget(request)
+    try:  # dry runs are priced like real ones: both check every certificate they name
+        budget.check(principal.account_id)
+    except RateLimited as exc:
+        await record_request(request, principal, "importUpload", audited, exc.code)
+        return _error(exc)
+    priced = PricedImports(principal, runtime.services)
+    scoped = cast(ImportService, priced)
     with tempfile.TemporaryDirectory(prefix="union-tree-upload-") as tmp:
         saved = []
         for i, upload_file in enumerate(files):
@@ -89,9 +114,11 @@ async def upload(
                 saved, union_id=union or None, dry_run=dry_run, operator=operator
             )
         except UnionTreeError as exc:
-            await record_request(request, principal, "importUpload", audited, exc.code)
+            charged = _priced(audited, principal, priced, budget)
+            await record_request(request, principal, "importUpload", charged, exc.code)
             return _error(exc)
-    await record_request(request, principal, "importUpload", audited)
+    charged = _priced(audited, principal, priced, budget)
+    await record_request(request, principal, "importUpload", charged)
     body = summary.as_dict()
     if summary.errors:
         key = summary.batch_ids[0]

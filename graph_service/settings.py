@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     """How long a checked account (enabled, scope union exists) is trusted without a read (≤ 5)."""
     demo_admin_password: SecretStr | None = None
     """Demo mode: the demo admin's password (unset: a fresh random one at every start)."""
+    import_certificates_per_hour: int = Field(100_000, ge=1)
+    """HTTP imports (dry runs alike): certificates one account may have checked per rolling hour
+    (api/import_budget.py)."""
+    import_taken_per_day: int = Field(1_000, ge=1)
+    """HTTP imports: "certificate taken by another union" answers per account per rolling day."""
     # audit and GraphQL hardening (graph_service/services/audit.py, api/hardening.py)
     audit_retention_days: int = Field(180, ge=180)
     """`union-tree audit prune` removes audit records older than this (legal minimum: 180)."""
