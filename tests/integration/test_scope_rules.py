@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+import pytest
+
 from api.context import Context
 from api.scoped_imports import ScopedImports
 from graph_service.domain.accounts import Principal, Role
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.errors import NotFound
 from graph_service.services.imports import ImportService
 from graph_service.services.registry import Services
 from loaders.importer import Importer
@@ -166,14 +169,16 @@ async def test_imports_are_confined_to_the_uploaders_subtree(
         assert (await services.tree.members(ids["GB"], status="ACTIVE", first=10, after=None)
                 ).total_count == 0  # fmt: skip
         # a fixed target outside the scope: refused like an unknown union, nothing written
+        answers = []
         for target in (ids["GB"], UNKNOWN_UNION):
-            try:
+            with pytest.raises(NotFound) as refused:
                 await Importer(scoped).run(
                     [(path, "members.csv")], union_id=target, operator=principal.actor
                 )
-                raise AssertionError("an import into a union outside the scope ran")
-            except Exception as exc:
-                assert getattr(exc, "reason", None) == "UNION_NOT_FOUND"
+            answers.append((refused.value.message, refused.value.extensions()))
+        assert answers[0] == answers[1] and answers[0][1]["reason"] == "UNION_NOT_FOUND"
+        assert (await services.tree.members(ids["GB"], status="ACTIVE", first=10, after=None)
+                ).total_count == 0  # fmt: skip
     finally:
         await store.drop()  # type: ignore[attr-defined]
         await store.close()
