@@ -327,7 +327,9 @@ class Caller:
 
     def employer_inside(self, employer_id: str | None) -> bool:
         owner = self.model.employer_owner(employer_id)
-        return owner is not None and self.inside(owner)
+        if owner is None:  # claimed by no area: the national root's alone
+            return self.model.parent[self.root] is None
+        return self.inside(owner)
 
     def secrets_outside(self) -> list[str]:
         m = self.model
@@ -699,6 +701,10 @@ async def test_random_accounts_see_only_their_subtree(
             caller = Caller(model, services, principal)
             await check_reads(caller, rng)
             await check_mutations(caller, rng, serial)
+        # the national root's account: everything is in scope, what no area claims included
+        national = Principal(account_id="an", username="national", role=Role.OPERATOR,
+                             scope_union_id=unions[0])  # fmt: skip
+        await check_reads(Caller(model, services, national), rng)
         # every example tried both sides of the line
         assert FIGURES["cross-subtree attempts"] > attempts
         assert FIGURES["in-scope requests"] > requests
