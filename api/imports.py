@@ -5,7 +5,9 @@ must-collect field rejects the row); ``GET /imports/{batchId}/report`` downloads
 
 Both need a bearer token. An upload is confined to the uploader's subtree row by row
 (api/scoped_imports.py; viewers may not upload: FORBIDDEN); a report can be downloaded by accounts
-whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report)."""
+whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report).
+Uploads, dry runs alike, are priced per account (api/import_budget.py): 429 RATE_LIMITED once
+spent."""
 
 from __future__ import annotations
 
@@ -28,11 +30,11 @@ from starlette.background import BackgroundTask
 
 from api.audit import record_request
 from api.auth import principal_from_request
+from api.import_budget import ImportBudget, PricedImports, import_budget
 from api.scope import read_only_error, scope_for
-from api.scoped_imports import ScopedImports
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Principal
-from graph_service.errors import Forbidden, UnionTreeError
+from graph_service.errors import Forbidden, RateLimited, UnionTreeError
 from graph_service.services.imports import ImportService
 from graph_service.settings import Settings
 from loaders.exporter import export_subtree
@@ -49,6 +51,7 @@ _STATUS = {
     "FORBIDDEN": 403,
     "FILE_TOO_LARGE": 413,
     "FILE_UNPROCESSABLE": 422,
+    "RATE_LIMITED": 429,
 }
 _COPY = 1 << 20
 
@@ -75,7 +78,21 @@ _SAFE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 def _error(exc: UnionTreeError) -> JSONResponse:
     status = _STATUS.get(exc.code, 503 if exc.code == "GRAPH_UNAVAILABLE" else 500)
     body = {"message": exc.message if status < 500 else "服务内部错误", **exc.extensions()}
-    return JSONResponse(body, status_code=status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _priced(
+    audited: Mapping[str, object], principal: Principal, priced: PricedImports, budget: ImportBudget
+) -> dict[str, object]:
+    """Charge the upload to its account; the audited arguments with what it checked."""
+    budget.charge(principal.account_id, certificates=priced.certificates_checked,
+                  taken=priced.taken_elsewhere)  # fmt: skip
+    return {
+        **audited,
+        "certificatesChecked": priced.certificates_checked,
+        "takenElsewhere": priced.taken_elsewhere,
+    }
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,8 +169,15 @@ async def upload(
     if not principal.may_change:
         await record_request(request, principal, "importUpload", audited, "FORBIDDEN")
         return _error(read_only_error())
-    scoped = cast(ImportService, ScopedImports(principal, runtime.services))
     limits = FileLimits.of(runtime.settings)
+    budget = import_budget(request)
+    try:  # dry runs are priced like real ones: both check every certificate they name
+        budget.check(principal.account_id)
+    except RateLimited as exc:
+        await record_request(request, principal, "importUpload", audited, exc.code)
+        return _error(exc)
+    priced = PricedImports(principal, runtime.services)
+    scoped = cast(ImportService, priced)
     with tempfile.TemporaryDirectory(prefix="union-tree-upload-") as tmp:
         try:
             saved = [await _save(f, i, Path(tmp), limits) for i, f in enumerate(files)]
@@ -162,14 +186,17 @@ async def upload(
                 saved, union_id=union or None, dry_run=dry_run, operator=operator, strict=strict
             )
         except UnionTreeError as exc:
-            await record_request(request, principal, "importUpload", audited, exc.code)
+            charged = _priced(audited, principal, priced, budget)
+            await record_request(request, principal, "importUpload", charged, exc.code)
             return _error(exc)
         except Exception as exc:  # never a plain-text 500: coded, and only the stack logged
             frames = "".join(traceback.format_tb(exc.__traceback__))
             log.error("import failed unexpectedly: %s\n%s", type(exc).__name__, frames)
-            await record_request(request, principal, "importUpload", audited, "INTERNAL")
+            charged = _priced(audited, principal, priced, budget)
+            await record_request(request, principal, "importUpload", charged, "INTERNAL")
             return _error(UnionTreeError())
-    await record_request(request, principal, "importUpload", audited)
+    charged = _priced(audited, principal, priced, budget)
+    await record_request(request, principal, "importUpload", charged)
     body = summary.as_dict()
     if summary.errors or summary.with_gaps:
         key = summary.batch_ids[0]

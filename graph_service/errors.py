@@ -10,6 +10,7 @@ The tree (codes in brackets reach clients as ``extensions.code``)::
      ├── Conflict [CONFLICT]                  a rule of the register forbids the change
      ├── Forbidden [FORBIDDEN]
      ├── Unauthenticated [UNAUTHENTICATED]
+     ├── RateLimited [RATE_LIMITED]           too many attempts; ``retry_after`` seconds (HTTP 429)
      └── GraphError [INTERNAL]
           ├── GraphStoreError [INTERNAL]      the engine rejected a query (a bug of ours)
           └── GraphUnavailableError [GRAPH_UNAVAILABLE]
@@ -93,6 +94,22 @@ class Forbidden(UnionTreeError):
 class Unauthenticated(UnionTreeError):
     code = "UNAUTHENTICATED"
     default_message = "请先登录"
+
+
+class RateLimited(UnionTreeError):
+    """Too many attempts (logins from one address, certificates checked by imports): try again
+    after ``retry_after`` seconds (HTTP 429 with ``Retry-After``)."""
+
+    code = "RATE_LIMITED"
+    default_message = "请求过于频繁，请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, reason: str, retry_after: int, field: str | None = None
+    ) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(
+            message, reason=reason, field=field, details={"retryAfter": self.retry_after}
+        )
 
 
 class GraphError(UnionTreeError):

@@ -48,8 +48,15 @@ class Settings(BaseSettings):
     """A refresh token unused this long is refused (idle timeout)."""
     refresh_max_hours: int = 12
     """A login session ends this long after the password was entered, however active."""
-    login_max_failures: int = 5
-    lockout_minutes: int = 15
+    login_free_failures: int = Field(3, ge=0)
+    """Failed logins per (username, client address) answered without delay; each later one
+    doubles the wait before the next attempt from that address is even checked."""
+    login_delay_base_seconds: float = Field(1.0, gt=0)
+    """The first wait after the free failures (then 2x, 4x, ...)."""
+    login_delay_max_seconds: float = Field(900.0, gt=0)
+    """The longest wait between attempts for one (username, client address)."""
+    login_throttle_forget_hours: int = Field(24, ge=1)
+    """A (username, client address) without an attempt for this long starts afresh."""
     totp_key: SecretStr | None = None
     """AES-256 key (base64 of 32 bytes) sealing TOTP secrets at rest; unset: generated once in
     <data_dir>/totp.key (mode 0600). Set it (the same on every instance) when several API
@@ -61,6 +68,11 @@ class Settings(BaseSettings):
     """How long a checked account (enabled, scope union exists) is trusted without a read (≤ 5)."""
     demo_admin_password: SecretStr | None = None
     """Demo mode: the demo admin's password (unset: a fresh random one at every start)."""
+    import_certificates_per_hour: int = Field(100_000, ge=1)
+    """HTTP imports (dry runs alike): certificates one account may have checked per rolling hour
+    (api/import_budget.py)."""
+    import_taken_per_day: int = Field(1_000, ge=1)
+    """HTTP imports: "certificate taken by another union" answers per account per rolling day."""
     # audit and GraphQL hardening (graph_service/services/audit.py, api/hardening.py)
     audit_retention_days: int = Field(default=180, ge=180)
     """`union-tree audit prune` removes audit records older than this (legal minimum: 180)."""

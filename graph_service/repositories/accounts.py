@@ -1,7 +1,8 @@
 """Accounts and their login sessions in the graph: query name + params -> domain objects.
 
 ``(:Account)`` holds the password hash and TOTP secret; ``(:Session)-[:SESSION_OF]->(:Account)``
-holds the SHA-256 of the current refresh token (and of the one it replaced, to notice reuse).
+holds the SHA-256 of the current refresh token (and of the one it replaced, to notice reuse);
+``(:LoginThrottle {key})`` counts recent failed logins of one (username, client address).
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ class LoginRecord:
 
     def __repr__(self) -> str:  # the hash and secret must not reach a log through repr()
         return f"LoginRecord(account={self.account.username!r})"
+
+
+@dataclass(frozen=True)
+class LoginClaim:
+    """One claimed login attempt of a (username, client address)."""
+
+    allowed: bool
+    """False: the attempt came before ``next_allowed_at`` and is refused unchecked."""
+    failures: int
+    """Attempts since the last success (this one included when allowed)."""
+    next_allowed_at: str
 
 
 @dataclass(frozen=True)
@@ -127,19 +139,45 @@ class AccountRepository:
         rows = await self._store.read(q("account/get_accounts"), {"ids": ids})
         return {str(r["id"]): account_from_row(r) for r in rows}
 
+    async def principal_state(
+        self, account_id: str, session_id: str, *, now: str
+    ) -> tuple[Account | None, bool]:
+        """The account and whether the session is open (``(None, False)``: no such account)."""
+        rows = await self._store.read(
+            q("account/get_principal_state"),
+            {"accountId": account_id, "sessionId": session_id, "now": now},
+        )
+        if not rows:
+            return None, False
+        return account_from_row(rows[0]), bool(rows[0]["sessionOpen"])
+
     async def list_all(self) -> list[Account]:
         return [account_from_row(r) for r in await self._store.read(q("account/list_accounts"))]
 
-    async def record_failure(
-        self, account_id: str, *, max_failures: int, lock_until: str, now: str
-    ) -> bool:
-        """Count one failure; True when it locked the account."""
+    async def claim_login_attempt(
+        self, *, key: str, username: str, now: str, forget_before: str, schedule: list[str]
+    ) -> LoginClaim:
+        """Count one login attempt of a (username, client address) before it is checked."""
         rows = await self._store.write(
-            q("account/record_login_failure"),
-            {"accountId": account_id, "maxFailures": max_failures, "lockUntil": lock_until,
-             "now": now},
+            q("account/claim_login_attempt"),
+            {"key": key, "username": username, "now": now, "forgetBefore": forget_before,
+             "schedule": schedule},
         )  # fmt: skip
-        return bool(rows and rows[0]["locked"])
+        r = rows[0]
+        return LoginClaim(
+            allowed=bool(r["allowed"]),
+            failures=int(r["failures"]),  # type: ignore[call-overload]
+            next_allowed_at=str(r["nextAllowedAt"]),
+        )
+
+    async def clear_login_throttle(self, key: str) -> None:
+        await self._store.write(q("account/clear_login_throttle"), {"key": key})
+
+    async def delete_stale_login_throttles(self, *, forget_before: str) -> int:
+        rows = await self._store.write(
+            q("account/delete_stale_login_throttles"), {"forgetBefore": forget_before}
+        )
+        return int(rows[0]["deleted"]) if rows else 0  # type: ignore[call-overload]
 
     async def record_success(self, **params: object) -> str | None:
         """The new session's id; None when a guard failed (disabled, changed, TOTP replayed)."""
