@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LINT_DIR := tests/cypher_lint
 
-.PHONY: run test install install-dev lint typecheck bench clean lock audit
+.PHONY: run test test-slow install install-dev lint typecheck bench clean lock audit mutants
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "union-tree needs Python 3.11 or newer")'
@@ -42,6 +42,11 @@ typecheck: install-dev
 test: install-dev lint typecheck
 	$(BIN)/pytest
 
+## test-slow: the slow set (schemathesis >= 10,000 documents, >= 20,000 cross-scope attempts over
+## HTTP); not part of `make test`
+test-slow: install-dev
+	$(BIN)/pytest -m slowset -s
+
 bench: install-dev
 	$(BIN)/python -m bench.run_all
 
@@ -55,5 +60,33 @@ lock: install-dev
 audit: install-dev
 	$(BIN)/pytest tests/unit/test_dependencies_audit.py -q -rs
 
+## mutants: mutation testing of api/scope.py and the domain's rule functions ([tool.mutmut] in
+## pyproject.toml); mutmut comes from PyPI here, it is not a dev dependency and not run in CI
+mutants: install-dev
+	$(BIN)/pip install --quiet 'mutmut==3.8.1'
+	cd $(CURDIR) && $(BIN)/mutmut run; $(BIN)/mutmut results
+
 clean:
-	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache mutants
+
+## GraphiQL served by the service itself (api/graphiql_page.py; no CDN on an intranet), and
+## Debian's chromium for its browser test (tests/e2e/test_graphiql_offline.py; no test tool's
+## own browser download)
+GRAPHIQL_DIR := api/graphiql
+
+$(GRAPHIQL_DIR)/node_modules/.installed: $(GRAPHIQL_DIR)/package-lock.json
+	cd $(GRAPHIQL_DIR) && npm ci --omit=dev --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(GRAPHIQL_DIR)/node_modules/.installed-dev: $(GRAPHIQL_DIR)/package-lock.json
+	cd $(GRAPHIQL_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(GRAPHIQL_DIR)/node_modules/.installed $@
+
+.PHONY: chromium
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
+install: $(GRAPHIQL_DIR)/node_modules/.installed
+install-dev: $(GRAPHIQL_DIR)/node_modules/.installed-dev chromium

@@ -32,8 +32,12 @@ class AccountType:
     union_id: strawberry.ID
     role: AccountRole
     disabled: bool
-    failed_logins: int
-    locked_until: str | None
+    failed_logins: int = strawberry.field(
+        description="上次成功登录以来失败的登录次数（任何地址）"
+    )
+    locked_until: str | None = strawberry.field(
+        deprecation_reason="账号不再锁定：登录失败按（用户名，客户端地址）逐次延时；恒为 null"
+    )
     created_at: str
     created_by: str
     password_changed_at: str | None
@@ -53,7 +57,7 @@ class AccountType:
             role=AccountRole(a.role.value),
             disabled=a.disabled,
             failed_logins=a.failed_logins,
-            locked_until=a.locked_until,
+            locked_until=None,
             created_at=a.created_at,
             created_by=a.created_by,
             password_changed_at=a.password_changed_at,

@@ -9,15 +9,18 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 
 from api.auth import announce_demo_credentials, client_address, install_auth, principal_from_request
 from api.context import Context
+from api.graphiql_page import install_graphiql
 from api.graphql_status import StatusGraphQLRouter
 from api.hardening import install_hardening
+from api.imports import install_upload_limit
 from api.imports import router as imports_router
 from api.observability import install_observability
 from api.schema import build_schema
+from api.transport import CodedErrors
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.errors import GraphUnavailableError
@@ -32,6 +35,7 @@ def create_app(
     demo_members: int = 20_000,
     demo_seed: int = 42,
     on_ready: Callable[[Runtime], None] | None = None,
+    base_url: str = "http://127.0.0.1:8000",
 ) -> FastAPI:
     """An app that opens the configured engine at start and closes it at shutdown."""
     settings = settings or load_settings()
@@ -50,7 +54,7 @@ def create_app(
                 app.state.demo_credentials = await runtime.services.accounts.ensure_demo_admin(
                     password=password.get_secret_value() if password else None
                 )
-                announce_demo_credentials(app.state.demo_credentials)
+                announce_demo_credentials(app.state.demo_credentials, base_url=base_url)
             app.state.runtime = runtime
             if on_ready is not None:
                 on_ready(runtime)
@@ -79,14 +83,13 @@ def create_app(
         allow_queries_via_get=False,
     )
     if settings.demo:  # the GraphiQL page itself needs no token (its requests do)
-
-        @app.get("/graphql", include_in_schema=False)
-        async def graphiql() -> HTMLResponse:
-            return HTMLResponse(graphql.graphql_ide_html)
+        install_graphiql(app)  # api/graphiql_page.py: served from here, no CDN
 
     app.include_router(graphql, prefix="/graphql")
     install_auth(app)
     app.include_router(imports_router)
+    install_upload_limit(app, settings)  # hostile files: a body past the limit is never read
+    app.add_middleware(CodedErrors)  # api/transport.py: every 4xx body coded JSON, no echo
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -2,7 +2,8 @@
 the bearer-token check every GraphQL request passes first.
 
 Refusals are HTTP 401 with ``{"error", "code": "UNAUTHENTICATED", "reason", "message"}`` and a
-``WWW-Authenticate`` header (RFC 6749 §5.2, RFC 6750 §3); nothing is answered with a 200.
+``WWW-Authenticate`` header (RFC 6749 §5.2, RFC 6750 §3); nothing is answered with a 200. A
+throttled login is HTTP 429 ``RATE_LIMITED``/``LOGIN_THROTTLED`` with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, FastAPI, Form, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import IssuedCredentials, Principal
-from graph_service.errors import BadUserInput, GraphUnavailableError, Unauthenticated
+from graph_service.errors import BadUserInput, GraphUnavailableError, RateLimited, Unauthenticated
 from graph_service.services.authentication import Caller
 
 router = APIRouter()
@@ -89,9 +90,21 @@ async def token(
     return JSONResponse(body, headers=_NO_STORE)
 
 
+@router.post("/auth/logout", status_code=204)
+async def logout(request: Request) -> Response:
+    """End the bearer token's session: its refresh token and all its access tokens stop working
+    (204; 401 when the token is already refused)."""
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
+    auth = request.app.state.runtime.services.accounts.auth
+    await auth.logout(token.strip(), caller=caller_of(request))
+    return Response(status_code=204, headers=_NO_STORE)
+
+
 async def _unauthenticated(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Unauthenticated)
-    at_token_endpoint = request.url.path == "/auth/token"
+    at_token_endpoint = request.url.path == "/auth/token"  # /auth/logout: a bearer refusal
     body = {
         "error": "invalid_grant" if at_token_endpoint else "invalid_token",
         "code": exc.code,
@@ -115,6 +128,15 @@ async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _rate_limited(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RateLimited)
+    return JSONResponse(
+        {"error": "slow_down", "message": exc.message, **exc.extensions()},
+        status_code=429,
+        headers={"Retry-After": str(exc.retry_after), **_NO_STORE},
+    )
+
+
 async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, GraphUnavailableError)
     return JSONResponse(
@@ -127,10 +149,13 @@ def install_auth(app: FastAPI) -> None:
     app.include_router(router)
     app.add_exception_handler(Unauthenticated, _unauthenticated)
     app.add_exception_handler(BadUserInput, _bad_input)
+    app.add_exception_handler(RateLimited, _rate_limited)
     app.add_exception_handler(GraphUnavailableError, _unavailable)
 
 
-def announce_demo_credentials(issued: IssuedCredentials) -> None:
+def announce_demo_credentials(
+    issued: IssuedCredentials, *, base_url: str = "http://127.0.0.1:8000"
+) -> None:
     """Print the demo admin's credentials to stdout once (never to the log)."""
     lines = [
         "",
@@ -143,7 +168,10 @@ def announce_demo_credentials(issued: IssuedCredentials) -> None:
             f"TOTP 密钥 secret: {issued.totp_secret.get_secret_value()}",
             f"otpauth URI:     {issued.otpauth_uri.get_secret_value()}",
         ]
-    lines += ["登录 login: POST /auth/token (grant_type=password, username, password, totp)"]
+    lines += [
+        f"GraphiQL: {base_url}/graphql",
+        f"登录 login: POST {base_url}/auth/token (grant_type=password, username, password, totp)",
+    ]
     if issued.totp_secret is not None:
         code = (
             f'$({shlex.quote(sys.executable)} -c "import pyotp; '
@@ -153,7 +181,7 @@ def announce_demo_credentials(issued: IssuedCredentials) -> None:
             "例 e.g. (GraphiQL: headers {\"Authorization\": \"Bearer <access_token>\"}):",
             f"  curl -s -d grant_type=password -d username={issued.account.username} "
             f"-d password={shlex.quote(issued.password.get_secret_value())} -d totp={code} "
-            "http://127.0.0.1:8000/auth/token",
+            f"{base_url}/auth/token",
         ]
     lines.append("")
     print("\n".join(lines), flush=True)

@@ -5,38 +5,55 @@ must-collect field rejects the row); ``GET /imports/{batchId}/report`` downloads
 
 Both need a bearer token. An upload is confined to the uploader's subtree row by row
 (api/scoped_imports.py; viewers may not upload: FORBIDDEN); a report can be downloaded by accounts
-whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report)."""
+whose scope holds the uploader's scope union (others get the NOT_FOUND of a missing report).
+Uploads, dry runs alike, are priced per account (api/import_budget.py): 429 RATE_LIMITED once
+spent."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+import traceback
+from collections.abc import Awaitable, Callable, Mapping
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, cast
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, FastAPI, File, Form, Request, Response, UploadFile
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from api.audit import record_request
 from api.auth import principal_from_request
+from api.import_budget import ImportBudget, PricedImports, import_budget
 from api.scope import read_only_error, scope_for
-from api.scoped_imports import ScopedImports
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Principal
-from graph_service.errors import Forbidden, UnionTreeError
+from graph_service.errors import Forbidden, RateLimited, UnionTreeError
 from graph_service.services.imports import ImportService
+from graph_service.settings import Settings
 from loaders.exporter import export_subtree
 from loaders.importer import Importer
+from loaders.limits import FileLimits, too_large
 from loaders.report import write_report
 
 router = APIRouter()
-_STATUS = {"BAD_USER_INPUT": 400, "NOT_FOUND": 404, "CONFLICT": 409, "FORBIDDEN": 403}
+log = logging.getLogger("union_tree.imports")
+_STATUS = {
+    "BAD_USER_INPUT": 400,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "FORBIDDEN": 403,
+    "FILE_TOO_LARGE": 413,
+    "FILE_UNPROCESSABLE": 422,
+    "RATE_LIMITED": 429,
+}
+_COPY = 1 << 20
 
 
 def _reports(request: Request) -> Path:
@@ -61,7 +78,21 @@ _SAFE = re.compile(r"^[0-9A-Za-z-]{1,64}$")
 def _error(exc: UnionTreeError) -> JSONResponse:
     status = _STATUS.get(exc.code, 503 if exc.code == "GRAPH_UNAVAILABLE" else 500)
     body = {"message": exc.message if status < 500 else "服务内部错误", **exc.extensions()}
-    return JSONResponse(body, status_code=status)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _priced(
+    audited: Mapping[str, object], principal: Principal, priced: PricedImports, budget: ImportBudget
+) -> dict[str, object]:
+    """Charge the upload to its account; the audited arguments with what it checked."""
+    budget.charge(principal.account_id, certificates=priced.certificates_checked,
+                  taken=priced.taken_elsewhere)  # fmt: skip
+    return {
+        **audited,
+        "certificatesChecked": priced.certificates_checked,
+        "takenElsewhere": priced.taken_elsewhere,
+    }
 
 
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,6 +108,44 @@ async def _viewer_refused(
     await record_request(request, principal, operation, arguments, "FORBIDDEN")
     message = "文件含完整证件号码和手机号，查看员无权下载"
     return _error(Forbidden(message, reason="FULL_VALUES_FORBIDDEN"))
+
+
+async def _save(
+    upload: UploadFile, index: int, folder: Path, limits: FileLimits
+) -> tuple[Path, str]:
+    """Copy an uploaded file to the private upload folder, off the event loop, refusing it
+    (FILE_TOO_LARGE) as soon as it passes the size limit."""
+    name = Path(upload.filename or f"upload-{index}").name
+    path = folder / f"{index}-{name}"
+
+    def copy() -> None:
+        copied = 0
+        with path.open("wb") as out:
+            while block := upload.file.read(_COPY):
+                copied += len(block)
+                if copied > limits.file_bytes:
+                    raise too_large(name, "大小", "FILE_SIZE", f"{limits.file_bytes >> 20} MB")
+                out.write(block)
+
+    await asyncio.to_thread(copy)
+    return path, name
+
+
+def install_upload_limit(app: FastAPI, settings: Settings) -> None:
+    """Refuse an upload whose declared body passes four files' limit before it is received
+    (FILE_TOO_LARGE, 413); each file is then held to its own limit as it is copied."""
+    most = 4 * settings.import_max_file_mb * _COPY + _COPY
+
+    @app.middleware("http")
+    async def upload_limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        if request.method == "POST" and request.url.path == "/imports":
+            declared = request.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > most:
+                error = too_large("上传内容", "大小", "FILE_SIZE", f"{most >> 20} MB")
+                return _error(error)
+        return await call_next(request)
 
 
 @router.post("/imports")
@@ -100,23 +169,34 @@ async def upload(
     if not principal.may_change:
         await record_request(request, principal, "importUpload", audited, "FORBIDDEN")
         return _error(read_only_error())
-    scoped = cast(ImportService, ScopedImports(principal, runtime.services))
+    limits = FileLimits.of(runtime.settings)
+    budget = import_budget(request)
+    try:  # dry runs are priced like real ones: both check every certificate they name
+        budget.check(principal.account_id)
+    except RateLimited as exc:
+        await record_request(request, principal, "importUpload", audited, exc.code)
+        return _error(exc)
+    priced = PricedImports(principal, runtime.services)
+    scoped = cast(ImportService, priced)
     with tempfile.TemporaryDirectory(prefix="union-tree-upload-") as tmp:
-        saved = []
-        for i, upload_file in enumerate(files):
-            name = Path(upload_file.filename or f"upload-{i}").name
-            path = Path(tmp) / f"{i}-{name}"
-            with path.open("wb") as out:
-                shutil.copyfileobj(upload_file.file, out)
-            saved.append((path, name))
         try:
-            summary = await Importer(scoped).run(
+            saved = [await _save(f, i, Path(tmp), limits) for i, f in enumerate(files)]
+            importer = Importer(scoped, chunk=runtime.settings.write_batch_size, limits=limits)
+            summary = await importer.run(
                 saved, union_id=union or None, dry_run=dry_run, operator=operator, strict=strict
             )
         except UnionTreeError as exc:
-            await record_request(request, principal, "importUpload", audited, exc.code)
+            charged = _priced(audited, principal, priced, budget)
+            await record_request(request, principal, "importUpload", charged, exc.code)
             return _error(exc)
-    await record_request(request, principal, "importUpload", audited)
+        except Exception as exc:  # never a plain-text 500: coded, and only the stack logged
+            frames = "".join(traceback.format_tb(exc.__traceback__))
+            log.error("import failed unexpectedly: %s\n%s", type(exc).__name__, frames)
+            charged = _priced(audited, principal, priced, budget)
+            await record_request(request, principal, "importUpload", charged, "INTERNAL")
+            return _error(UnionTreeError())
+    charged = _priced(audited, principal, priced, budget)
+    await record_request(request, principal, "importUpload", charged)
     body = summary.as_dict()
     if summary.errors or summary.with_gaps:
         key = summary.batch_ids[0]

@@ -23,6 +23,7 @@ from api.hardening import (
     PageBudget,
     document_rules,
 )
+from api.input_limits import InputLimits
 from api.membership import MembershipMutation, MembershipQuery
 from api.scope import scope_of
 from api.types import (
@@ -119,5 +120,6 @@ def build_schema(*, demo: bool = False) -> strawberry.Schema:
         lambda: AddValidationRules(list(rules)),
         lambda: GuardedValidation(maxsize=256),
         PageBudget,
+        InputLimits,  # api/input_limits.py: the same refusals for dry and real runs
     ]
     return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)

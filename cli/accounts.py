@@ -82,7 +82,7 @@ def reset(
         bool, typer.Option("--password-stdin", help="read the new password from stdin")
     ] = False,
 ) -> None:
-    """New password and TOTP secret; clears the lockout and ends every session."""
+    """New password and TOTP secret; ends every session."""
     password = _read_password(password_stdin)
 
     async def work(runtime: Runtime) -> IssuedCredentials:
@@ -103,5 +103,5 @@ def list_(
         return await runtime.services.accounts.list(union_id=union)
 
     for a in run_command(work):
-        state = "disabled" if a.disabled else ("locked" if a.locked_until else "active")
+        state = "disabled" if a.disabled else "active"
         typer.echo(f"{a.username}\t{a.role.value}\t{a.union_id}\t{state}\t{a.last_login_at or '-'}")

@@ -16,6 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from graph_service.bootstrap import Runtime
 from graph_service.errors import BadUserInput
 from loaders.importer import Importer, ImportSummary
+from loaders.limits import FileLimits
 from loaders.report import write_report
 
 
@@ -43,7 +44,10 @@ async def run_import(
     for path in files:
         if not path.is_file():
             raise BadUserInput(f"文件不存在：{path}", reason="FILE_NOT_FOUND", field="file")
-    importer = Importer(runtime.services.imports, chunk=runtime.settings.write_batch_size)
+    limits = FileLimits.of(runtime.settings)
+    importer = Importer(
+        runtime.services.imports, chunk=runtime.settings.write_batch_size, limits=limits
+    )
     named = [(p, p.name) for p in files]
     tty = sys.stderr.isatty()
     last = [0.0]

@@ -25,6 +25,8 @@ from graph_service.bootstrap import Runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.domain.models import Union
 from graph_service.errors import UnionTreeError
+from graph_service.file_modes import exposed, private_umask
+from graph_service.services.consistency import reversed_periods
 from graph_service.services.imports import BootstrapOutcome
 from graph_service.settings import load_settings
 
@@ -32,6 +34,13 @@ app = typer.Typer(help="union-tree: 工会实名制数据库（图）", no_args_
 app.add_typer(audit_app, name="audit")  # audit verify | prune (cli/audit.py)
 app.add_typer(accounts_app, name="accounts")  # create/disable/reset/list: cli/accounts.py
 register_backup_commands(app)  # backup --to/--verify, restore --from: cli/backup.py
+
+
+@app.callback()
+def _private_files() -> None:
+    # every command (serve included) creates its files for the service's user only
+    private_umask()
+
 
 _STAGES = {
     "unions": "工会",
@@ -59,31 +68,37 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.listen import listening_socket, public_url
     from api.logging_setup import configure_logging, exit_cleanly_on_signals
 
+    # the port first: a taken port is refused before anything starts or is printed (no demo
+    # password, no "就绪" followed by Errno 98)
+    sock = listening_socket(host, port)
+    base_url = public_url(host, sock.getsockname()[1])
     settings = load_settings(demo=demo)
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:
         engine = "内置 FalkorDB" if not settings.graph_url else runtime.store.engine
         logging.getLogger("union_tree.serve").info(
-            "就绪 引擎：%s；GraphQL：http://%s:%s/graphql", engine, host, port
+            "就绪 引擎：%s；GraphQL：%s/graphql", engine, base_url
         )
 
-    application = create_app(settings, demo_members=members, demo_seed=seed, on_ready=ready)
+    application = create_app(
+        settings, demo_members=members, demo_seed=seed, on_ready=ready, base_url=base_url
+    )
     exit_cleanly_on_signals()
     try:
         # SIGTERM/SIGINT: stop accepting, let in-flight requests and imports finish (at most
         # shutdown_timeout_s), then the lifespan closes the store and stops the embedded engine
-        uvicorn.run(
+        config = uvicorn.Config(
             application,
-            host=host,
-            port=port,
             log_config=log_config,
             log_level=settings.log_level.lower(),
             access_log=False,  # api/observability.py writes the access lines
             timeout_graceful_shutdown=settings.shutdown_timeout_s,
         )
+        uvicorn.Server(config).run(sockets=[sock])
     except UnionTreeError as exc:
         console.print(f"[red]错误[/red] [{exc.code}] {exc.message}")
         raise typer.Exit(1) from None
@@ -136,7 +151,22 @@ def verify(union_id: Annotated[str | None, typer.Argument(help="subtree root")] 
         for m in mismatches[:200]:
             console.print(f"{m.union_id} {m.key}: 存储 {m.stored} ≠ 实时 {m.live}")
         console.print(f"不一致 {len(mismatches)} 项")
-        return len(mismatches)
+        reversed_ = await reversed_periods(runtime.store)
+        for e in reversed_:
+            console.print(
+                f"{e.type} {e.from_id} → {e.to_id}：结束日期 {e.until} 早于开始日期 {e.since}",
+                highlight=False,
+            )
+        if reversed_:
+            console.print(f"结束早于开始的关系 {len(reversed_)} 条", highlight=False)
+        open_files = exposed([Path(runtime.settings.data_dir)])
+        for path, mode in open_files[:200]:
+            console.print(
+                f"其他用户可读：{path}（权限 {mode}），请执行 chmod go= 收回", highlight=False
+            )
+        if open_files:
+            console.print(f"其他用户可读的文件 {len(open_files)} 个", highlight=False)
+        return len(mismatches) + len(reversed_) + len(open_files)
 
     if run_command(work):
         raise typer.Exit(1)

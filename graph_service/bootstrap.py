@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 
 from graph_service.engines.falkordb import FalkorDBStore
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
@@ -11,10 +13,14 @@ from graph_service.engines.falkordb_snapshot import data_dir_in_use, running_end
 from graph_service.engines.falkordb_supervisor import EngineSupervisor
 from graph_service.engines.neo4j import Neo4jStore
 from graph_service.errors import BadUserInput
+from graph_service.file_modes import private_umask, warn_exposed
 from graph_service.metrics import InstrumentedStore
-from graph_service.services.registry import Services
+from graph_service.repositories.accounts import AccountRepository
+from graph_service.services.registry import Services, sealer_for
 from graph_service.settings import Settings
 from graph_service.store import GraphStore
+
+log = logging.getLogger("union_tree.bootstrap")
 
 
 async def open_store(settings: Settings, *, beside_service: bool = False) -> GraphStore:
@@ -107,7 +113,10 @@ class Runtime:
 
 async def open_runtime(settings: Settings, *, beside_service: bool = False) -> Runtime:
     """Open the store, make sure the schema exists (and run the one-off data migrations:
-    ancestor paths), and wire the services (``beside_service``: see ``open_store``)."""
+    ancestor paths, TOTP secrets stored in clear), and wire the services (``beside_service``:
+    see ``open_store``)."""
+    private_umask()  # the engine and every file of ours: for the service's user only
+    warn_exposed([Path(settings.data_dir)])
     store = await open_store(settings, beside_service=beside_service)
     if settings.metrics_enabled:
         store = InstrumentedStore(store)  # times every statement (graph_service/metrics.py)
@@ -116,7 +125,11 @@ async def open_runtime(settings: Settings, *, beside_service: bool = False) -> R
         services = Services.build(store, settings)
         # one-off: graphs written before stored ancestor paths get them (a count otherwise)
         await services.stats.migrate_ancestor_paths()
+        # the migration: TOTP secrets stored in clear before are sealed
+        sealed = await AccountRepository(store, sealer_for(settings)).seal_plain_totp()
     except BaseException:
         await store.close()
         raise
+    if sealed:
+        log.info("sealed %d TOTP secrets stored in clear", sealed)
     return Runtime(settings, store, services)

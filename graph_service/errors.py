@@ -4,10 +4,13 @@ The tree (codes in brackets reach clients as ``extensions.code``)::
 
     UnionTreeError [INTERNAL]
      ├── BadUserInput [BAD_USER_INPUT]        malformed id, date, certificate, credit code ...
+     │    ├── FileTooLarge [FILE_TOO_LARGE]   a file past a size limit (HTTP 413)
+     │    └── FileUnprocessable [FILE_UNPROCESSABLE]  past a shape limit: columns, cell (422)
      ├── NotFound [NOT_FOUND]                 unknown id (or outside the caller's scope)
      ├── Conflict [CONFLICT]                  a rule of the register forbids the change
      ├── Forbidden [FORBIDDEN]
      ├── Unauthenticated [UNAUTHENTICATED]
+     ├── RateLimited [RATE_LIMITED]           too many attempts; ``retry_after`` seconds (HTTP 429)
      └── GraphError [INTERNAL]
           ├── GraphStoreError [INTERNAL]      the engine rejected a query (a bug of ours)
           └── GraphUnavailableError [GRAPH_UNAVAILABLE]
@@ -59,6 +62,20 @@ class BadUserInput(UnionTreeError):
     default_message = "输入有误"
 
 
+class FileTooLarge(BadUserInput):
+    """A file (or a part of it, or its worker) passed a size, ratio, row or time limit."""
+
+    code = "FILE_TOO_LARGE"
+    default_message = "文件过大，已拒绝"
+
+
+class FileUnprocessable(BadUserInput):
+    """A file whose shape passes a limit: too many columns, a cell too long."""
+
+    code = "FILE_UNPROCESSABLE"
+    default_message = "文件内容超出限制，已拒绝"
+
+
 class NotFound(UnionTreeError):
     code = "NOT_FOUND"
     default_message = "未找到"
@@ -77,6 +94,22 @@ class Forbidden(UnionTreeError):
 class Unauthenticated(UnionTreeError):
     code = "UNAUTHENTICATED"
     default_message = "请先登录"
+
+
+class RateLimited(UnionTreeError):
+    """Too many attempts (logins from one address, certificates checked by imports): try again
+    after ``retry_after`` seconds (HTTP 429 with ``Retry-After``)."""
+
+    code = "RATE_LIMITED"
+    default_message = "请求过于频繁，请稍后再试"
+
+    def __init__(
+        self, message: str | None = None, *, reason: str, retry_after: int, field: str | None = None
+    ) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(
+            message, reason=reason, field=field, details={"retryAfter": self.retry_after}
+        )
 
 
 class GraphError(UnionTreeError):

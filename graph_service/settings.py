@@ -48,8 +48,19 @@ class Settings(BaseSettings):
     """A refresh token unused this long is refused (idle timeout)."""
     refresh_max_hours: int = 12
     """A login session ends this long after the password was entered, however active."""
-    login_max_failures: int = 5
-    lockout_minutes: int = 15
+    login_free_failures: int = Field(3, ge=0)
+    """Failed logins per (username, client address) answered without delay; each later one
+    doubles the wait before the next attempt from that address is even checked."""
+    login_delay_base_seconds: float = Field(1.0, gt=0)
+    """The first wait after the free failures (then 2x, 4x, ...)."""
+    login_delay_max_seconds: float = Field(900.0, gt=0)
+    """The longest wait between attempts for one (username, client address)."""
+    login_throttle_forget_hours: int = Field(24, ge=1)
+    """A (username, client address) without an attempt for this long starts afresh."""
+    totp_key: SecretStr | None = None
+    """AES-256 key (base64 of 32 bytes) sealing TOTP secrets at rest; unset: generated once in
+    <data_dir>/totp.key (mode 0600). Set it (the same on every instance) when several API
+    processes share one graph. Kept apart from the graph: never in a backup of it."""
     totp_roles: list[str] = ["operator", "admin"]
     """Roles that must give a TOTP code at login (JSON list in the environment)."""
     password_min_length: int = 12
@@ -57,11 +68,35 @@ class Settings(BaseSettings):
     """How long a checked account (enabled, scope union exists) is trusted without a read (≤ 5)."""
     demo_admin_password: SecretStr | None = None
     """Demo mode: the demo admin's password (unset: a fresh random one at every start)."""
+    import_certificates_per_hour: int = Field(100_000, ge=1)
+    """HTTP imports (dry runs alike): certificates one account may have checked per rolling hour
+    (api/import_budget.py)."""
+    import_taken_per_day: int = Field(1_000, ge=1)
+    """HTTP imports: "certificate taken by another union" answers per account per rolling day."""
     # audit and GraphQL hardening (graph_service/services/audit.py, api/hardening.py)
-    audit_retention_days: int = Field(180, ge=180)
+    audit_retention_days: int = Field(default=180, ge=180)
     """`union-tree audit prune` removes audit records older than this (legal minimum: 180)."""
     cors_origins: list[str] = []
     """Browser origins allowed to call the API (JSON list); empty: no CORS headers at all."""
+    # hostile files (loaders/limits.py): checked while streaming, before anything is parsed
+    import_max_file_mb: int = Field(default=200, ge=1)
+    """Largest file an import accepts, as uploaded (compressed for xlsx/ods)."""
+    import_max_part_mb: int = Field(default=2048, ge=1)
+    """Largest uncompressed part of an xlsx/ods zip (a sheet's XML, the shared strings)."""
+    import_max_ratio: int = Field(default=100, ge=10)
+    """Largest uncompressed/compressed ratio of a zip part (Excel's own files stay under 30)."""
+    import_max_rows: int = Field(default=2_000_000, ge=1)
+    """Rows per sheet (or CSV file)."""
+    import_max_columns: int = Field(default=200, ge=30)
+    """Columns per row (the templates have 27 at most)."""
+    import_max_cell_chars: int = Field(default=10_000, ge=100)
+    """Characters in one cell (a shared string counts as a cell)."""
+    import_max_shared_strings: int = Field(default=5_000_000, ge=1)
+    """Distinct strings in an xlsx's shared-string table."""
+    import_worker_memory_mb: int = Field(default=3072, ge=256)
+    """Address space of an import's worker process; passed: the worker is killed (413)."""
+    import_worker_seconds: int = Field(default=1800, ge=10)
+    """Wall-clock time an import's worker process may run; passed: it is killed (413)."""
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -25,6 +25,7 @@ from graph_service.domain.codes import (
     UnionStatus,
 )
 from graph_service.services.imports import ImportService
+from loaders.safe_cells import safe_row
 from loaders.templates import title
 
 UNIT_EXPORT = (
@@ -155,11 +156,11 @@ async def export_subtree(service: ImportService, union_id: str, out: Path) -> di
         for e in listed or [None]:
             seq += 1
             cells = {"seq": seq, **union_cells, **(_employer_cells(e) if e else {})}
-            units.append([cells.get(k) for k in UNIT_EXPORT])
+            units.append(safe_row(units, (cells.get(k) for k in UNIT_EXPORT)))
     for row in uncovered:
         seq += 1
         cells = {"seq": seq, **_employer_cells(row["props"])}  # type: ignore[arg-type]
-        units.append([cells.get(k) for k in UNIT_EXPORT])
+        units.append(safe_row(units, (cells.get(k) for k in UNIT_EXPORT)))
     members = book.create_sheet("会员花名册")
     members.append(["会员花名册"])
     members.append([title("members", k) for k in MEMBER_EXPORT])
@@ -173,7 +174,7 @@ async def export_subtree(service: ImportService, union_id: str, out: Path) -> di
             employer = m["employerId"]
             name = names.get(str(employer))
             cells = {"seq": count, **_member_cells(m["props"], union, employer, name)}  # type: ignore[arg-type]
-            members.append([cells.get(k) for k in MEMBER_EXPORT])
+            members.append(safe_row(members, (cells.get(k) for k in MEMBER_EXPORT)))
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return {"units": seq, "members": count}

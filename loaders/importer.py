@@ -31,7 +31,7 @@ from itertools import islice
 from pathlib import Path
 from typing import TypeVar
 
-from graph_service.errors import BadUserInput, UnionTreeError
+from graph_service.errors import BadUserInput, FileTooLarge, FileUnprocessable, UnionTreeError
 from graph_service.services.imports import (
     BatchInfo,
     ImportService,
@@ -43,10 +43,12 @@ from graph_service.services.imports import (
 )
 from loaders import worker_main
 from loaders.headers import Header, detect
+from loaders.limits import FileLimits, check_csv_fields, check_file, check_row
 from loaders.readers import Cells, RawSheet, is_workbook, open_sheets, sha256_of
 from loaders.rejections import RejectedCells, RejectedRows
 from loaders.rows import MemberRows, RowError, RowGap, UnitRows, blank
 from loaders.templates import MEMBER_COLUMNS, MEMBER_REQUIRED, UNIT_COLUMNS, UNIT_REQUIRED
+from loaders.worker_limits import WorkerGuard
 
 Progress = Callable[[int, float], None]
 _T = TypeVar("_T")
@@ -157,6 +159,15 @@ async def _prepare(
     worker: _Worker,
 ) -> list[_File]:
     """Open and check every file before anything is written."""
+    for path, name in files:  # hostile files refused while streaming, off the event loop
+        if not await asyncio.to_thread(check_file, path, name, worker.limits):
+            try:
+                failed = await worker.call(_worker_check_csv, str(path), name, worker.limits)
+            except FileTooLarge as exc:  # the worker was killed: name the file for its batch
+                exc.details.setdefault("file", name)
+                raise
+            if failed is not None:
+                raise failed.error()
     fixed = await service.check_union(union_id) if union_id else None
     prepared: list[_File] = []
     for index, (path, name) in enumerate(files):
@@ -184,7 +195,8 @@ async def _prepare(
                 field="file",
             )
         started = datetime.now(UTC).isoformat(timespec="seconds")
-        batch = BatchInfo(new_batch_id(), name, sha256_of(path), operator, started)
+        sha = await asyncio.to_thread(sha256_of, path)  # a large file: off the event loop
+        batch = BatchInfo(new_batch_id(), name, sha, operator, started)
         prepared.append(_File(path, name, batch, sheets))
     return prepared
 
@@ -193,22 +205,22 @@ async def _located(path: Path, name: str, token: str, worker: _Worker) -> list[_
     """``_locate`` of every sheet of a file. A large workbook is opened in the worker process
     only (loading a sheet costs about as much as validating it): the parent never holds it,
     and the worker keeps each roster sheet's rows open, after its header, for the stream."""
-    if path.stat().st_size < _PROCESS_FROM_BYTES or not is_workbook(path):
-        out: list[_Sheet | str | None] = []
-        for raw in open_sheets(path, name):
-            found = _locate(raw, name)
-            if isinstance(found, _Sheet):
-                found.token = f"{token}/{raw.name}"
-            out.append(found)
-        return out
-    got = await worker.call(_worker_locate, token, str(path), name)
+    if not _in_worker(path):
+        return await asyncio.to_thread(_locate_here, path, name, token, worker.limits)
+    try:
+        got = await worker.call(_worker_locate, token, str(path), name, worker.limits)
+    except FileTooLarge as exc:  # the worker was killed: name the file for its batch record
+        exc.details.setdefault("file", name)
+        raise
     if isinstance(got, _Failed):
         raise got.error()
-    out = []
+    out: list[_Sheet | str | None] = []
     for sheet_name, header in got:
         if isinstance(header, Header):
             rows = (
-                iter(()) if header.kind == "members" else _reopened(path, name, sheet_name, header)
+                iter(())
+                if header.kind == "members"
+                else _reopened(path, name, sheet_name, header, worker.limits)
             )
             sheet = _Sheet(0, sheet_name, header, rows, header.titles)
             sheet.token = f"{token}/{sheet_name}"
@@ -218,12 +230,42 @@ async def _located(path: Path, name: str, token: str, worker: _Worker) -> list[_
     return out
 
 
+def _in_worker(path: Path) -> bool:
+    """Whether a file is parsed in the worker process (bounded in memory and time): every
+    workbook (a zip can expand), and large CSV files; small CSV files in a thread."""
+    return path.stat().st_size >= _PROCESS_FROM_BYTES or is_workbook(path)
+
+
+def _locate_here(
+    path: Path, name: str, token: str, limits: FileLimits
+) -> list[_Sheet | str | None]:
+    """``_locate`` of every sheet of a small file, in a thread of this process."""
+    out: list[_Sheet | str | None] = []
+    for raw in open_sheets(path, name):
+        found = _locate(_bounded(raw, name, limits), name)
+        if isinstance(found, _Sheet):
+            found.token = f"{token}/{raw.name}"
+        out.append(found)
+    return out
+
+
+def _bounded(raw: RawSheet, label: str, limits: FileLimits) -> RawSheet:
+    """The sheet with every row checked against the column and cell limits as it is read."""
+
+    def rows() -> Iterator[tuple[int, Cells]]:
+        for n, cells in raw.rows:
+            check_row(cells, label, limits)
+            yield n, cells
+
+    return RawSheet(raw.name, rows())
+
+
 def _reopened(
-    path: Path, name: str, sheet_name: str, header: Header
+    path: Path, name: str, sheet_name: str, header: Header, limits: FileLimits
 ) -> Iterator[tuple[int, Cells]]:
     """A sheet's rows below its header, opened in this process when first read."""
     raw = next(r for r in open_sheets(path, name) if r.name == sheet_name)
-    yield from ((n, c) for n, c in raw.rows if n > header.row)
+    yield from ((n, c) for n, c in _bounded(raw, name, limits).rows if n > header.row)
 
 
 async def _union_mismatch(
@@ -311,10 +353,13 @@ def _validate_members(
 class Importer:
     """Runs one import of one or more files."""
 
-    def __init__(self, service: ImportService, *, chunk: int = 5_000) -> None:
+    def __init__(
+        self, service: ImportService, *, chunk: int = 5_000, limits: FileLimits | None = None
+    ) -> None:
         self._service = service
         self._chunk = chunk
         self._strict = False
+        self._limits = limits or FileLimits()
 
     async def run(
         self,
@@ -329,7 +374,7 @@ class Importer:
         """Import the files; raises BadUserInput (nothing written) for an unusable file.
         ``strict``: a blank must-collect field rejects the row instead of being a gap."""
         self._strict = strict
-        with _Worker() as worker:
+        with _Worker(self._limits) as worker:
             return await self._run(
                 worker, files, union_id, dry_run, operator, progress or (lambda done, rate: None)
             )
@@ -344,7 +389,12 @@ class Importer:
         report: Progress,
     ) -> ImportSummary:
         began = time.perf_counter()
-        prepared = await _prepare(self._service, files, union_id, operator, worker)
+        try:
+            prepared = await _prepare(self._service, files, union_id, operator, worker)
+        except (FileTooLarge, FileUnprocessable) as exc:
+            if not dry_run:  # the refused file's batch is on record, failed, with nothing written
+                await self._record_refused(files, exc, operator)
+            raise
         summary = ImportSummary([f.name for f in prepared], [f.batch.id for f in prepared], dry_run)
         summary.strict = self._strict
         for f in prepared:
@@ -381,6 +431,20 @@ class Importer:
         summary.conflicts = summary.errors.rows(conflicts_only=True)
         summary.with_gaps, summary.gaps = summary.errors.gap_counts()
         return summary
+
+    async def _record_refused(
+        self, files: Sequence[tuple[Path, str]], exc: BadUserInput, operator: str
+    ) -> None:
+        name = str(exc.details.get("file", ""))
+        path = next((p for p, n in files if n == name), None)
+        if path is None:
+            return
+        sha = await asyncio.to_thread(sha256_of, path)
+        started = datetime.now(UTC).isoformat(timespec="seconds")
+        batch = BatchInfo(new_batch_id(), name, sha, operator, started)
+        await self._service.record_batch(
+            batch, state="FAILED", created=0, updated=0, unchanged=0, rejected=0, refused=exc.reason
+        )
 
     async def _sheet(
         self,
@@ -464,7 +528,7 @@ class Importer:
         """Validated chunks in file order (with their number), produced a few chunks ahead."""
         validator = MemberRows(sheet.header, label, union_id=sheet.union_id, strict=self._strict)
         number = 0
-        if f.path.stat().st_size < _PROCESS_FROM_BYTES:
+        if not _in_worker(f.path):
             chunks = _chunks(sheet.rows, self._chunk)
             pending = asyncio.create_task(asyncio.to_thread(_next_members, chunks, validator))
             while (item := await pending) is not None:
@@ -476,7 +540,7 @@ class Importer:
         # tasks of a one-worker pool run in order, so the stream's state lives in the worker.
         # It sends valid rows in columns and the cells of invalid rows only, and keeps the
         # last chunks' cells for the rows the register refuses (``_worker_cells``).
-        spec = (
+        spec: _Spec = (
             str(f.path),
             f.name,
             sheet.name,
@@ -486,10 +550,11 @@ class Importer:
             self._chunk,
             self._strict,
         )
+        spec_limits = (*spec, self._limits)
         queue: list[asyncio.Future[_Validated | _Failed | None]] = []
 
         def submit() -> None:
-            queue.append(worker.call(_worker_next, sheet.token, spec))
+            queue.append(worker.call(_worker_next, sheet.token, spec_limits))
 
         for _ in range(_AHEAD):
             submit()
@@ -523,36 +588,54 @@ class _Failed:
     reason: str
     field: str = "file"
     details: dict[str, object] | None = None
+    code: str = BadUserInput.code
 
     @classmethod
     def of(cls, exc: BadUserInput) -> _Failed:
-        return cls(exc.message, exc.reason or "CORRUPT_FILE", exc.field or "file", exc.details)
+        reason = exc.reason or "CORRUPT_FILE"
+        return cls(exc.message, reason, exc.field or "file", exc.details, exc.code)
 
     def error(self) -> BadUserInput:
-        return BadUserInput(
-            self.message, reason=self.reason, field=self.field, details=self.details
-        )
+        kind = {e.code: e for e in (FileTooLarge, FileUnprocessable)}.get(self.code, BadUserInput)
+        return kind(self.message, reason=self.reason, field=self.field, details=self.details)
 
 
 class _Worker:
-    """The worker process of one import run, started on first use (large files only)."""
+    """The worker process of one import run, started on first use (workbooks and large
+    files), bounded in address space and wall-clock time (loaders/worker_limits.py)."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: FileLimits | None = None) -> None:
         self.run = secrets.token_hex(6)  # names this run's streams in the worker
+        self.limits = limits or FileLimits()
         self._pool: ProcessPoolExecutor | None = None
+        self._guard = WorkerGuard(self.limits)
+        self._ready: asyncio.Future[None] | None = None
 
     def call(self, fn: Callable[..., _T], *args: object) -> asyncio.Future[_T]:
         """Run ``fn(*args)`` in the worker; calls run one at a time, in order."""
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=1, mp_context=_worker_context())
-        return asyncio.wrap_future(self._pool.submit(fn, *args))
+        if self._ready is None:
+            self._ready = asyncio.ensure_future(self._start())
+        return asyncio.ensure_future(self._submit(self._ready, fn, args))
+
+    async def _start(self) -> None:
+        # the first submit starts the process and waits for the fork server (which imports
+        # the loaders, ~1 s the first time): in a thread, never on the event loop
+        self._pool = pool = self._guard.pool(_worker_context())
+        await self._guard.watch(await asyncio.to_thread(pool.submit, _started), pool)
+
+    async def _submit(
+        self, ready: asyncio.Future[None], fn: Callable[..., _T], args: tuple[object, ...]
+    ) -> _T:
+        await ready  # waiting calls resume in the order they were made: submitted in order
+        assert self._pool is not None
+        return await self._guard.watch(self._pool.submit(fn, *args), self._pool)
 
     def __enter__(self) -> _Worker:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool.shutdown(wait=not self._guard.killed, cancel_futures=True)
 
 
 _STREAMS: dict[str, _Stream] = {}
@@ -573,14 +656,14 @@ _LOCATED: dict[str, Iterator[tuple[int, Cells]]] = {}  # roster rows after the h
 
 
 def _worker_locate(
-    token: str, path: str, display: str
+    token: str, path: str, display: str, limits: FileLimits
 ) -> list[tuple[str, Header | str | None]] | _Failed:
     """In the worker process: ``_locate`` of every sheet of a workbook; the rows of roster
     sheets stay open here for their stream (the sheet is loaded once)."""
     out: list[tuple[str, Header | str | None]] = []
     try:
         for raw in open_sheets(Path(path), display):
-            found = _locate(raw, display)
+            found = _locate(_bounded(raw, display, limits), display)
             if isinstance(found, _Sheet):
                 if found.header.kind == "members":
                     _LOCATED[f"{token}/{raw.name}"] = found.rows
@@ -590,6 +673,20 @@ def _worker_locate(
     except BadUserInput as exc:
         return _Failed.of(exc)
     return out
+
+
+def _started() -> bool:
+    """In the worker process: nothing; its start is awaited off the event loop."""
+    return True
+
+
+def _worker_check_csv(path: str, display: str, limits: FileLimits) -> _Failed | None:
+    """In the worker process: a CSV's rows, columns and cells, field by field."""
+    try:
+        check_csv_fields(Path(path), display, limits)
+    except BadUserInput as exc:
+        return _Failed.of(exc)
+    return None
 
 
 def start_worker_server(files: Sequence[Path]) -> None:
@@ -625,14 +722,18 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def _worker_next(token: str, spec: _Spec) -> _Validated | _Failed | None:
+def _worker_next(
+    token: str, spec_limits: tuple[str, str, str, Header, str, str | None, int, bool, FileLimits]
+) -> _Validated | _Failed | None:
     """In the worker process: the next validated chunk of a member sheet (None at the end).
     The rows of the last chunks stay here for ``_worker_cells``."""
+    spec: _Spec = spec_limits[:8]
+    limits = spec_limits[8]
     header, label, union_id, size, strict = spec[3:]
     try:
         state = _STREAMS.get(token)
         if state is None:
-            body = _LOCATED.pop(token, None) or _body(spec)
+            body = _LOCATED.pop(token, None) or _body(spec, limits)
             validator = MemberRows(header, label, union_id=union_id, strict=strict)
             state = _STREAMS[token] = _Stream(spec, _chunks(body, size), validator)
         rows = next(state.chunks, None)
@@ -647,11 +748,12 @@ def _worker_next(token: str, spec: _Spec) -> _Validated | _Failed | None:
     return chunk, errors, read, cells, gaps
 
 
-def _body(spec: _Spec) -> Iterator[tuple[int, Cells]]:
+def _body(spec: _Spec, limits: FileLimits | None = None) -> Iterator[tuple[int, Cells]]:
     """The rows of a sheet below its header, read afresh from the file."""
     path, display, sheet_name, header = spec[:4]
     raw = next(r for r in open_sheets(Path(path), display) if r.name == sheet_name)
-    return ((n, c) for n, c in raw.rows if n > header.row)
+    rows = _bounded(raw, display, limits or FileLimits()).rows
+    return ((n, c) for n, c in rows if n > header.row)
 
 
 def _worker_cells(token: str, number: int, wanted: list[int]) -> dict[int, Cells]:

@@ -26,6 +26,13 @@ _GAPS_OF_IMPORTED = (
 )
 """Gaps of rows that were imported (a row refused later, by the register, lists errors only)."""
 _FIELDS = "sheet, row, col, code, message, conflict"
+CELL_KEPT = 32_767  # characters of a cell kept for the report: Excel's own maximum
+
+
+def _kept(cells: Sequence[object]) -> list[object]:
+    """A row's cells as the report can show them: a longer text is cut to Excel's maximum,
+    so no cell, however long, overflows SQLite's binding (an OverflowError before)."""
+    return [c[:CELL_KEPT] if isinstance(c, str) and len(c) > CELL_KEPT else c for c in cells]
 
 
 def _error(values: Sequence[object]) -> RowError:
@@ -143,7 +150,7 @@ class RejectedCells:
         self._db = db
 
     def add(self, cells: Mapping[tuple[str, int], Sequence[object]]) -> None:
-        rows = [(s, r, pickle.dumps(list(c), protocol=5)) for (s, r), c in cells.items()]
+        rows = [(s, r, pickle.dumps(_kept(c), protocol=5)) for (s, r), c in cells.items()]
         if rows:
             self._db.executemany("INSERT OR IGNORE INTO cells VALUES (?,?,?)", rows)
 

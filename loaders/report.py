@@ -11,6 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from loaders.importer import ImportSummary
+from loaders.safe_cells import risky, safe_row, text_cell
 
 _COLUMNS = ("工作表", "行号", "列", "错误代码", "错误说明", "冲突")
 
@@ -40,29 +41,27 @@ def write_report(summary: ImportSummary, out: Path) -> Path:
         ("未填的必采项（格）", summary.gaps),
         ("严格模式（必采项未填即拒绝）", "是" if summary.strict else "否"),
     ):
-        head.append([label, value])
+        head.append(safe_row(head, [label, value]))
     for column, count in summary.errors.gaps_by_column():
-        head.append([f"未填：{column}", count])
+        head.append(safe_row(head, [f"未填：{column}", count]))
     for unused in summary.unused_columns:
-        head.append(["未使用的列", unused])
+        head.append(safe_row(head, ["未使用的列", unused]))
     for warning in summary.warnings:
-        head.append(["注意", warning])
+        head.append(safe_row(head, ["注意", warning]))
     sheet = book.create_sheet("错误明细")
     bold = Font(bold=True)
     sheet.append([_header_cell(sheet, t, bold) for t in (*_COLUMNS, *_raw_titles(summary))])
     for e, cells in summary.errors.by_row():
-        sheet.append(
-            [e.sheet, e.row, e.column, e.code, e.message, "是" if e.conflict else ""]
-            + [_cell(c) for c in cells]
-        )
+        row = [e.sheet, e.row, e.column, e.code, e.message, "是" if e.conflict else ""]
+        sheet.append(safe_row(sheet, row + [_cell(c) for c in cells]))
     if len({tuple(h) for h in summary.headers.values()}) > 1:
         names = book.create_sheet("原表列名")
         for label, titles in summary.headers.items():
-            names.append([label, *titles])
+            names.append(safe_row(names, [label, *titles]))
     gaps = book.create_sheet("缺项明细")
     gaps.append([_header_cell(gaps, t, bold) for t in ("工作表", "行号", "未填的必采项", "说明")])
     for g in summary.errors.gaps():
-        gaps.append([g.sheet, g.row, g.column, "已导入；请补采"])
+        gaps.append(safe_row(gaps, [g.sheet, g.row, g.column, "已导入；请补采"]))
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return out
@@ -83,6 +82,7 @@ def _raw_titles(summary: ImportSummary) -> list[str]:
 def _header_cell(sheet: object, title: str, font: Font) -> object:
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=title)
+    # a title may be the uploaded file's own header: never a live formula
+    cell = text_cell(sheet, title) if risky(title) else WriteOnlyCell(sheet, value=title)
     cell.font = font
     return cell

@@ -123,3 +123,4 @@ def services(store: GraphStore) -> Services:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return Path(__file__).resolve().parent.parent
+import tests.hypothesis_profiles  # noqa: E402, F401  (Hypothesis: derandomised "ci" profile when CI=true)

@@ -27,3 +27,4 @@ CREATE INDEX FOR (a:Account) ON (a.username);
 CREATE INDEX FOR (s:Session) ON (s.id);
 CREATE INDEX FOR (s:Session) ON (s.tokenHash);
 CREATE INDEX FOR (s:Session) ON (s.previousHash);
+CREATE INDEX FOR (t:LoginThrottle) ON (t.key);

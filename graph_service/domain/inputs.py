@@ -30,7 +30,9 @@ from graph_service.domain.codes import (
     UnionStatus,
     fold,
 )
+from graph_service.domain.dates import check_joined_on
 from graph_service.domain.validation import (
+    birth_date_from_resident_id,
     gender_from_resident_id,
     normalise_mobile,
     normalise_phone,
@@ -260,3 +262,6 @@ class NewMember(_Input):
         )
         if resident and "gender" not in values:
             values["gender"] = Gender(gender_from_resident_id(values["cert_number"]))
+        if resident and values.get("joined_on") is not None:
+            birth = birth_date_from_resident_id(values["cert_number"], field="idNumber")
+            check_joined_on(values["joined_on"], birth)

@@ -1,7 +1,8 @@
 """Accounts and their login sessions in the graph: query name + params -> domain objects.
 
 ``(:Account)`` holds the password hash and TOTP secret; ``(:Session)-[:SESSION_OF]->(:Account)``
-holds the SHA-256 of the current refresh token (and of the one it replaced, to notice reuse).
+holds the SHA-256 of the current refresh token (and of the one it replaced, to notice reuse);
+``(:LoginThrottle {key})`` counts recent failed logins of one (username, client address).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 from graph_service.domain.accounts import Account
 from graph_service.queries import q
+from graph_service.sealed_secrets import PREFIX, SecretSealer
 from graph_service.store import GraphStore, Row
 
 
@@ -49,6 +51,17 @@ class LoginRecord:
 
 
 @dataclass(frozen=True)
+class LoginClaim:
+    """One claimed login attempt of a (username, client address)."""
+
+    allowed: bool
+    """False: the attempt came before ``next_allowed_at`` and is refused unchecked."""
+    failures: int
+    """Attempts since the last success (this one included when allowed)."""
+    next_allowed_at: str
+
+
+@dataclass(frozen=True)
 class SessionState:
     """What is known of a refresh token that could not be used."""
 
@@ -75,11 +88,34 @@ class RotatedSession:
 class AccountRepository:
     """Accounts and sessions on one store."""
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, sealer: SecretSealer | None = None) -> None:
         self._store = store
+        self._sealer = sealer  # TOTP secrets sealed at rest (None: stored as given)
+
+    def _sealed(self, params: dict[str, object], account_id: object) -> dict[str, object]:
+        if self._sealer is not None and isinstance(params.get("totpSecret"), str):
+            secret = str(params["totpSecret"])
+            params = {**params, "totpSecret": self._sealer.seal(secret, str(account_id))}
+        return params
+
+    async def seal_plain_totp(self) -> int:
+        """Seal every TOTP secret still stored in clear (the migration); how many."""
+        if self._sealer is None:
+            return 0
+        plain = await self._store.read(q("account/list_plain_totp"), {"prefix": PREFIX})
+        rows = [
+            {"id": r["id"], "old": r["totpSecret"],
+             "sealed": self._sealer.seal(str(r["totpSecret"]), str(r["id"]))}
+            for r in plain
+        ]  # fmt: skip
+        if not rows:
+            return 0
+        done = await self._store.write(q("account/seal_totp_secrets"), {"rows": rows})
+        return int(done[0]["sealed"]) if done else 0  # type: ignore[call-overload]
 
     async def create(self, **params: object) -> Account | None:
         """The new account; None when the union is unknown or the username taken."""
+        params = self._sealed(params, params.get("id"))
         rows = await self._store.write(q("account/create_account"), params)
         return account_from_row(rows[0]) if rows else None
 
@@ -92,27 +128,56 @@ class AccountRepository:
         return LoginRecord(
             account=account_from_row(row),
             password_hash=str(row["passwordHash"] or ""),
-            totp_secret=_text(row["totpSecret"]),
+            totp_secret=self._open(_text(row["totpSecret"]), row["id"]),
             totp_last_step=None if step is None else int(step),  # type: ignore[call-overload]
         )
+
+    def _open(self, stored: str | None, account_id: object) -> str | None:
+        return stored if self._sealer is None else self._sealer.open(stored, str(account_id))
 
     async def get_many(self, ids: list[str]) -> dict[str, Account]:
         rows = await self._store.read(q("account/get_accounts"), {"ids": ids})
         return {str(r["id"]): account_from_row(r) for r in rows}
 
+    async def principal_state(
+        self, account_id: str, session_id: str, *, now: str
+    ) -> tuple[Account | None, bool]:
+        """The account and whether the session is open (``(None, False)``: no such account)."""
+        rows = await self._store.read(
+            q("account/get_principal_state"),
+            {"accountId": account_id, "sessionId": session_id, "now": now},
+        )
+        if not rows:
+            return None, False
+        return account_from_row(rows[0]), bool(rows[0]["sessionOpen"])
+
     async def list_all(self) -> list[Account]:
         return [account_from_row(r) for r in await self._store.read(q("account/list_accounts"))]
 
-    async def record_failure(
-        self, account_id: str, *, max_failures: int, lock_until: str, now: str
-    ) -> bool:
-        """Count one failure; True when it locked the account."""
+    async def claim_login_attempt(
+        self, *, key: str, username: str, now: str, forget_before: str, schedule: list[str]
+    ) -> LoginClaim:
+        """Count one login attempt of a (username, client address) before it is checked."""
         rows = await self._store.write(
-            q("account/record_login_failure"),
-            {"accountId": account_id, "maxFailures": max_failures, "lockUntil": lock_until,
-             "now": now},
+            q("account/claim_login_attempt"),
+            {"key": key, "username": username, "now": now, "forgetBefore": forget_before,
+             "schedule": schedule},
         )  # fmt: skip
-        return bool(rows and rows[0]["locked"])
+        r = rows[0]
+        return LoginClaim(
+            allowed=bool(r["allowed"]),
+            failures=int(r["failures"]),  # type: ignore[call-overload]
+            next_allowed_at=str(r["nextAllowedAt"]),
+        )
+
+    async def clear_login_throttle(self, key: str) -> None:
+        await self._store.write(q("account/clear_login_throttle"), {"key": key})
+
+    async def delete_stale_login_throttles(self, *, forget_before: str) -> int:
+        rows = await self._store.write(
+            q("account/delete_stale_login_throttles"), {"forgetBefore": forget_before}
+        )
+        return int(rows[0]["deleted"]) if rows else 0  # type: ignore[call-overload]
 
     async def record_success(self, **params: object) -> str | None:
         """The new session's id; None when a guard failed (disabled, changed, TOTP replayed)."""
@@ -166,5 +231,6 @@ class AccountRepository:
         return account_from_row(rows[0]) if rows else None
 
     async def reset(self, **params: object) -> Account | None:
+        params = self._sealed(params, params.get("accountId"))
         rows = await self._store.write(q("account/reset_account"), params)
         return account_from_row(rows[0]) if rows else None

@@ -19,18 +19,22 @@ from graph_service.errors import BadUserInput, Conflict, Forbidden, NotFound
 from graph_service.repositories.accounts import AccountRepository
 from graph_service.services import credentials
 from graph_service.services.authentication import (
+    ANONYMOUS,
     NO_CALLER,
     USERNAME,
     AuditRecorder,
     Authenticator,
     Caller,
     Clock,
+    Monotonic,
 )
 from graph_service.services.tree import TreeService, check_union_id
 from graph_service.settings import Settings
 
 DEMO_ADMIN = "demo-admin"
 SYSTEM = "system"
+RESERVED = frozenset({DEMO_ADMIN, SYSTEM, ANONYMOUS})
+"""Names an admin can never create (the command line can: it makes the demo admin)."""
 
 
 def parse_username(username: str) -> str:
@@ -65,12 +69,15 @@ class AccountService:
         *,
         audit: AuditRecorder | None = None,
         clock: Clock | None = None,
+        monotonic: Monotonic | None = None,
     ) -> None:
         self._repo = repository
         self._tree = tree
         self._settings = settings
         self._audit = audit
-        self.auth = Authenticator(repository, tree, settings, audit=audit, clock=clock)
+        self.auth = Authenticator(
+            repository, tree, settings, audit=audit, clock=clock, monotonic=monotonic
+        )
         self._clock = self.auth.clock
 
     async def create(
@@ -88,6 +95,8 @@ class AccountService:
         name = parse_username(username)
         kind = parse_role(role)
         uid = await self._union_in_scope(union_id, principal, field="unionId")
+        if principal is not None and name in RESERVED:
+            raise _unavailable()
         secret_pw = password if password is not None else credentials.new_password()
         credentials.check_password_policy(
             secret_pw, username=name, min_length=self._settings.password_min_length
@@ -102,6 +111,10 @@ class AccountService:
         except Conflict:  # the unique constraint caught a concurrent create of the same name
             account = None
         if account is None:
+            # usernames are unique across the register: an admin is told only that the name
+            # cannot be had (as for a reserved one), never whose it is or where (README)
+            if principal is not None:
+                raise _unavailable()
             raise Conflict("用户名已被使用", reason="USERNAME_TAKEN", field="username")
         await self._note(principal, "account.create", account, caller, role=kind.value)
         return self._issued(account, secret_pw, totp)
@@ -250,6 +263,10 @@ class AccountService:
             client_address=caller.client_address,
             request_id=caller.request_id,
         )
+
+
+def _unavailable() -> Conflict:
+    return Conflict("该用户名不可用，请换一个", reason="USERNAME_UNAVAILABLE", field="username")
 
 
 def _actor(principal: Principal | None) -> str:

@@ -277,6 +277,10 @@ class MembershipService:
             raise BadUserInput("转出须通过会籍接转办理", reason="USE_TRANSFER", field="reason")
         day = self._effective(effective_on)
         member = await self._member(id_number, cert_type)
+        if member.joined_on is not None and day < member.joined_on:
+            raise BadUserInput(
+                "结束日期不能早于入会日期", reason="END_BEFORE_START", field="effectiveOn"
+            )
         await self.expire_transfers()
         member = await self._member_by_id(member.id)
         self._check_may_end(member, why)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from graph_service.repositories.accounts import AccountRepository
 from graph_service.repositories.audit import AuditRepository
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.repositories.tree import EmployerRepository, MemberRepository, UnionRepository
+from graph_service.sealed_secrets import SecretSealer
 from graph_service.services.accounts import AccountService
 from graph_service.services.affiliation import AffiliationService
 from graph_service.services.anomalies import AnomalyService
@@ -61,5 +63,13 @@ class Services:
             affiliation=affiliation,
             data_quality=DataQualityService(store, tree, rollups),
             audit=audit,
-            accounts=AccountService(AccountRepository(store), tree, settings, audit=audit),
+            accounts=AccountService(
+                AccountRepository(store, sealer_for(settings)), tree, settings, audit=audit
+            ),
         )
+
+
+def sealer_for(settings: Settings) -> SecretSealer:
+    """The TOTP sealer of these settings: UNION_TREE_TOTP_KEY, else <data_dir>/totp.key."""
+    key = settings.totp_key.get_secret_value() if settings.totp_key else None
+    return SecretSealer.load(Path(settings.data_dir), key)

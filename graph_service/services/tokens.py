@@ -35,6 +35,8 @@ class AccessClaims:
     role: str
     union_id: str
     token_version: int
+    session_id: str
+    """The login session the token belongs to: ending the session refuses the token."""
     jti: str
 
 
@@ -98,6 +100,7 @@ class AccessTokens:
         role: str,
         union_id: str,
         token_version: int,
+        session_id: str,
         now: datetime,
     ) -> str:
         """A signed access token valid for ``access_token_minutes``."""
@@ -108,6 +111,7 @@ class AccessTokens:
             "role": role,
             "union_id": union_id,
             "ver": token_version,
+            "sid": session_id,
             "jti": uuid.uuid4().hex,
             "iat": now,
             "exp": now + self.ttl,
@@ -122,7 +126,7 @@ class AccessTokens:
                 self._signing_key(),
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
-                options={"require": ["exp", "iat", "sub", "jti", "iss"]},
+                options={"require": ["exp", "iat", "sub", "jti", "iss", "sid"]},
             )
             return AccessClaims(
                 account_id=str(claims["sub"]),
@@ -130,6 +134,7 @@ class AccessTokens:
                 role=str(claims["role"]),
                 union_id=str(claims["union_id"]),
                 token_version=int(claims["ver"]),
+                session_id=str(claims["sid"]),
                 jti=str(claims["jti"]),
             )
         except jwt.ExpiredSignatureError:

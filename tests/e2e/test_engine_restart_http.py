@@ -1,16 +1,20 @@
 """The embedded engine dies while the service runs (SIGKILL), over real HTTP.
 
-Requests then get GRAPH_UNAVAILABLE with HTTP 503 fast (the first within 1 s of the kill, each
-answered well within 1 s, never a 500 or a hang), /readyz says 503 while the engine is down,
-the supervisor starts the engine again on the same data dir and the service recovers by
-itself. When the data dir's lock file was removed (another service may own the directory now)
-the supervisor does not restart the engine and does not loop: the service stays unavailable.
+Requests then get GRAPH_UNAVAILABLE with HTTP 503 (the first request once the engine is gone;
+each about as cheap as a normal request, never a 500 or a hang), /readyz says 503 while the
+engine is down, the supervisor starts the engine again on the same data dir and the service
+recovers by itself. The test holds the restart until it has seen the down time, so it waits
+for events, never for a number of seconds. When the data dir's lock file was removed (another
+service may own the directory now) the supervisor does not restart the engine and does not
+loop: the service stays unavailable.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+import statistics
+import threading
 import time
 from pathlib import Path
 
@@ -40,40 +44,52 @@ def _unavailable(response: httpx.Response) -> bool:
     return bool(errors) and all(e["extensions"]["code"] == "GRAPH_UNAVAILABLE" for e in errors)
 
 
+def _timed(client: httpx.Client, base: str) -> tuple[httpx.Response, float]:
+    began = time.perf_counter()
+    response = _post(client, base)
+    return response, time.perf_counter() - began
+
+
+def _until(condition, what: str, limit_s: float = 120) -> None:  # type: ignore[no-untyped-def]
+    """Wait for an event (the limit only ends a test that would otherwise hang)."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        time.sleep(0.01)
+
+
 def test_engine_death_gives_503_fast_and_the_service_recovers(tmp_path: Path) -> None:
     with running_demo_server(tmp_path / "data", members=500, seed=11) as base, httpx.Client() as c:
         engine, supervisor = _engine(base)
+        normal = sorted(_timed(c, base)[1] for _ in range(5))
         assert _post(c, base).status_code == 200
+        hold = threading.Event()
+        restart = engine.restart
+
+        def held_restart() -> None:
+            hold.wait(120)
+            restart()
+
+        engine.restart = held_restart  # the supervisor's next start waits for the test
         killed_pid = engine.pid
         os.kill(killed_pid, signal.SIGKILL)
-        killed = time.monotonic()
-        first_503 = recovered = None
-        ready_503 = False
-        slowest = 0.0
-        while time.monotonic() - killed < 30 and recovered is None:
-            began = time.monotonic()
-            response = _post(c, base)
-            slowest = max(slowest, time.monotonic() - began)
-            if response.status_code == 503:
-                assert _unavailable(response), response.text
-                first_503 = first_503 or time.monotonic() - killed
-                ready_503 = ready_503 or c.get(f"{base}/readyz").status_code == 503
-            else:
-                assert response.status_code == 200, response.text
-                if "errors" not in response.json():
-                    recovered = time.monotonic() - killed
-            time.sleep(0.005)
+        _until(lambda: not engine.running, "the engine process is gone")
+        down = [_timed(c, base) for _ in range(5)]  # from the very first request on
+        for response, _ in down:
+            assert response.status_code == 503 and _unavailable(response), response.text
+        _until(lambda: supervisor.state == "restarting", "the supervisor noticed")
+        assert c.get(f"{base}/readyz").status_code == 503
+        hold.set()
+        _until(lambda: supervisor.state == "running" and supervisor.restarts == 1, "restarted")
+        _until(lambda: "errors" not in _post(c, base).json(), "the service answers again")
+        down_s = statistics.median(s for _, s in down)
         print(
-            f"\nengine restart over HTTP: first 503 after {first_503} s, recovered after "
-            f"{recovered} s, slowest request {slowest:.3f} s, restarts {supervisor.restarts}, "
-            f"/readyz 503 seen: {ready_503}"
+            f"\nengine restart over HTTP: 503 in {down_s * 1000:.1f} ms (median of 5; a normal "
+            f"request {normal[2] * 1000:.1f} ms), restarts {supervisor.restarts}"
         )
-        assert first_503 is not None and first_503 <= 1.0
-        # /readyz during the down time is asserted in the lock-lost test below, where the
-        # engine stays down: here the restart (~0.1 s) may beat the probe
-        assert slowest <= 1.0
-        assert recovered is not None
-        assert engine.pid != killed_pid and supervisor.restarts == 1
+        # fails fast: no connect timeout or retry loop behind a 503 (ratio, not seconds)
+        assert down_s <= 10 * normal[2]
+        assert engine.pid != killed_pid
         assert c.get(f"{base}/readyz").status_code == 200
 
 
@@ -83,12 +99,11 @@ def test_no_restart_when_the_data_dir_lock_is_lost(tmp_path: Path) -> None:
         engine, supervisor = _engine(base)
         (data / "union-tree.lock").unlink()  # e.g. an operator wiped the directory
         os.kill(engine.pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while supervisor.state != "failed" and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert supervisor.state == "failed" and supervisor.failure == "LOCK_LOST"
-        time.sleep(0.5)
-        assert supervisor.restarts == 0 and not engine.running  # no loop, no second engine
+        _until(lambda: supervisor.state == "failed", "the supervisor gave up")
+        assert supervisor.failure == "LOCK_LOST"
+        task = supervisor._task
+        _until(lambda: task is None or task.done(), "the watcher ended (no restart loop)")
+        assert supervisor.restarts == 0 and not engine.running  # no second engine
         response = _post(c, base)
         assert response.status_code == 503 and _unavailable(response)
         assert c.get(f"{base}/readyz").status_code == 503

@@ -68,16 +68,25 @@ def test_sigterm_lets_the_import_finish_then_stops_the_engine_cleanly(
 
         thread = threading.Thread(target=upload)
         thread.start()
-        time.sleep(1.5)  # the upload is received and the import is writing
+        deadline = time.monotonic() + 300  # ends a hung test only: we wait for an event
+        while served.members_of(union_id) == before:  # until the import has written a batch
+            assert thread.is_alive(), "the import ended before writing: " + repr(result)
+            assert time.monotonic() < deadline, "the import never wrote"
+            time.sleep(0.05)
         assert thread.is_alive(), "the import finished before SIGTERM: make ROWS larger"
         signalled = time.monotonic()
         if how == "sigterm":
             served.proc.send_signal(signal.SIGTERM)
         else:
             os.killpg(served.proc.pid, signal.SIGINT)
-        time.sleep(0.5)
-        with pytest.raises(httpx.ConnectError):  # the listener is closed: nothing new starts
-            httpx.get(f"{served.base}/healthz", timeout=5)
+        deadline = time.monotonic() + 120
+        while True:  # the listener closes: nothing new starts (waits for that event)
+            try:
+                httpx.get(f"{served.base}/healthz", timeout=5)
+            except httpx.ConnectError:
+                break
+            assert time.monotonic() < deadline, "the listener never closed"
+            time.sleep(0.02)
         thread.join(300)
         assert "error" not in result, result.get("error")
         response = result["response"]

@@ -23,10 +23,12 @@ from graph_service.settings import Settings
 from tests.e2e.conftest import create_account, free_port, login_issued, on_server, register_server
 
 ALLOWED_ORIGIN = "https://union.example.cn"
-QUICK_S = 2.0
-"""Each refusal must come back within this over HTTP. Measured 55-450 ms on the shared 2-core
-machine (a trivial authenticated request alone takes 60-90 ms there); the slowest is the token
-flood (parsing 2,000 tokens, ~95 ms in-process)."""
+RATIO = 12.0
+"""Each refusal may cost at most this many trivial authenticated requests, timed alternately on
+the same server (the fastest of 3 each, so load on the machine slows both alike). Measured on
+the shared 2-core machine: 0.8-1.2, the token flood (parsing 2,000 tokens) 2.4; the quadratic
+validation the guard prevents cost 1.1 s of CPU, well over 12 trivial requests."""
+TRIVIAL = {"query": "{ __typename }"}
 
 
 @pytest.fixture(scope="module")
@@ -149,42 +151,54 @@ def refused_code(response: httpx.Response) -> str | None:
     return str(errors[0].get("extensions", {}).get("code"))
 
 
-def test_abusive_documents_are_refused_quickly_with_a_code(
+def _timed(server: str, token: str, body: object, content: bytes | None = None) -> float:
+    """How many trivial requests one request costs: fastest of 3 of each, alternating."""
+    own, trivial = [], []
+    for _ in range(3):
+        started = time.perf_counter()
+        post(server, token, TRIVIAL)
+        trivial.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        post(server, token, body, content=content)
+        own.append(time.perf_counter() - started)
+    return min(own) / min(trivial)
+
+
+def test_abusive_documents_are_refused_cheaply_with_a_code(
     server: str, province: str, token: str
 ) -> None:
-    timings: dict[str, float] = {}
+    costs: dict[str, float] = {}
     codes: dict[str, tuple[str | None, str | None]] = {}
     for name, (document, variables) in abusive_documents(province).items():
-        started = time.perf_counter()
-        response = post(server, token, {"query": document, "variables": variables})
-        timings[name] = time.perf_counter() - started
+        body = {"query": document, "variables": variables}
+        response = post(server, token, body)
         errors = response.json().get("errors") or [{}]
         codes[name] = (refused_code(response), errors[0].get("extensions", {}).get("reason"))
+        costs[name] = _timed(server, token, body)
     batch = [{"query": "{ __typename }"}, {"query": "{ __typename }"}]
-    started = time.perf_counter()
     response = post(server, token, batch)
-    timings["batching (JSON array body)"] = time.perf_counter() - started
     assert response.status_code == 400
     codes["batching (JSON array body)"] = (refused_code(response), "BATCHING_DISABLED")
     assert response.json()["errors"][0]["extensions"]["reason"] == "BATCHING_DISABLED"
-    started = time.perf_counter()
-    response = post(server, token, None, content=b'{"query": "' + b" " * MAX_BODY_BYTES + b'"}')
-    timings["oversized body"] = time.perf_counter() - started
+    costs["batching (JSON array body)"] = _timed(server, token, batch)
+    oversized = b'{"query": "' + b" " * MAX_BODY_BYTES + b'"}'
+    response = post(server, token, None, content=oversized)
     assert response.status_code == 413
     codes["oversized body"] = (refused_code(response), "BODY_TOO_LARGE")
+    costs["oversized body"] = _timed(server, token, None, content=oversized)
 
     refused = {n for n, (code, _) in codes.items() if code == "BAD_USER_INPUT"}
     print()
     for name, (code, reason) in codes.items():
-        print(f"  {name}: {code}/{reason} in {timings[name] * 1000:.1f} ms")
-    slowest = max(timings, key=lambda n: timings[n])
+        print(f"  {name}: {code}/{reason}, {costs[name]:.1f} trivial requests")
+    costliest = max(costs, key=lambda n: costs[n])
     print(
         f"hardening: {len(refused)}/{len(codes)} abusive requests refused with a code "
         f"({100 * len(refused) / len(codes):.0f}%), "
-        f"max {timings[slowest] * 1000:.1f} ms ({slowest})"
+        f"costliest {costs[costliest]:.1f} trivial requests ({costliest})"
     )
     assert refused == set(codes), {n: c for n, c in codes.items() if n not in refused}
-    assert max(timings.values()) < QUICK_S
+    assert max(costs.values()) < RATIO, costs
     assert codes["huge page"][1] == "PAGE_SIZE"
     assert codes["nested pages"][1] == "PAGE_BUDGET"
     assert codes["repeated field (quadratic validation)"][1] == "REPEATED_FIELDS"

@@ -1,10 +1,10 @@
-"""Accounts and authentication on every engine: argon2 hashes, lockout, TOTP (with replay refused),
+"""Accounts and authentication on every engine: argon2 hashes, login throttling by (username,
+client address) that never locks the owner out, TOTP (with replay refused),
 disable, reset, refresh-token rotation and reuse detection, idle and absolute session expiry,
 admins confined to their subtree. A settable clock stands in for waiting."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -13,11 +13,19 @@ import pytest
 
 from graph_service.domain.accounts import IssuedCredentials, Principal, Role
 from graph_service.domain.commands import CreateUnion
-from graph_service.errors import BadUserInput, Conflict, Forbidden, NotFound, Unauthenticated
+from graph_service.errors import (
+    BadUserInput,
+    Conflict,
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
 from graph_service.repositories.accounts import AccountRepository
 from graph_service.repositories.audit import AuditRepository
+from graph_service.services import credentials
 from graph_service.services.accounts import AccountService
-from graph_service.services.authentication import TokenPair
+from graph_service.services.authentication import Caller, TokenPair
 from graph_service.services.registry import Services
 from graph_service.settings import Settings
 from graph_service.store import GraphStore
@@ -56,12 +64,15 @@ class World:
         totp = pyotp.TOTP(issued.totp_secret.get_secret_value())
         return totp.at(self.clock.now + timedelta(seconds=30 * steps_ahead))
 
-    async def login(self, issued: IssuedCredentials, *, steps_ahead: int = 0) -> TokenPair:
+    async def login(
+        self, issued: IssuedCredentials, *, steps_ahead: int = 0, caller: Caller | None = None
+    ) -> TokenPair:
         code = self.code(issued, steps_ahead=steps_ahead) if issued.totp_secret else None
         return await self.accounts.auth.login(
             username=issued.account.username,
             password=issued.password.get_secret_value(),
             totp=code,
+            caller=caller or Caller(),
         )
 
 
@@ -166,51 +177,142 @@ async def test_unknown_user_and_wrong_password_get_the_same_answer(world: World)
     assert unknown.extensions() == wrong.extensions()
 
 
-async def test_lockout_after_max_failures_lifts_after_the_lockout_minutes(world: World) -> None:
-    issued = await world.accounts.create(
-        username="locky", union_id=world.ids["cityA"], role="viewer"
-    )
+HOME, ATTACKER = Caller(client_address="10.0.0.1"), Caller(client_address="203.0.113.9")
+
+
+async def answer(call: object) -> tuple[str, str, dict[str, object]]:
+    """What a refused login tells its caller: code, message and extensions."""
+    try:
+        await call  # type: ignore[misc]
+    except (Unauthenticated, RateLimited) as refusal:
+        return refusal.code, refusal.message, refusal.extensions()
+    raise AssertionError("the login was not refused")
+
+
+async def test_failures_slow_one_address_down_and_never_lock_the_owner_out(world: World) -> None:
+    issued = await world.make("locky")
     auth = world.accounts.auth
-    for _ in range(4):
-        await refused("INVALID_CREDENTIALS", auth.login(username="locky", password="bad-password"))
+
+    def bad(caller: Caller = ATTACKER) -> object:
+        return auth.login(username="locky", password="bad-password", caller=caller)
+
+    for _ in range(4):  # three free failures, the fourth checked too and starts a 1 s wait
+        await refused("INVALID_CREDENTIALS", bad())
     assert (await world.accounts.get("locky")).failed_logins == 4
-    await refused("INVALID_CREDENTIALS", auth.login(username="locky", password="bad-password"))
-    # locked now: even the right password is refused; a wrong one answers as for an unknown user
-    await refused("ACCOUNT_LOCKED", world.login(issued))
-    await refused("INVALID_CREDENTIALS", auth.login(username="locky", password="bad-password"))
-    unknown = auth.login(username="nobody-here", password="bad-password")
-    await refused("INVALID_CREDENTIALS", unknown)
-    world.clock.advance(minutes=14, seconds=59)
-    await refused("ACCOUNT_LOCKED", world.login(issued))
-    world.clock.advance(seconds=2)
-    await world.login(issued)
-    account = await world.accounts.get("locky")
-    assert account.failed_logins == 0 and account.locked_until is None
+    with pytest.raises(RateLimited) as waiting:  # refused unchecked, even the right password
+        await world.login(issued, caller=ATTACKER)
+    assert waiting.value.reason == "LOGIN_THROTTLED" and waiting.value.retry_after == 1
+    # the owner, from their own address, is not locked out (the old lock refused them here)
+    await world.login(issued, caller=HOME)
+    world.clock.advance(seconds=1)
+    await refused("INVALID_CREDENTIALS", bad())  # checked again: the wait doubles to 2 s
+    world.clock.advance(seconds=1)
+    with pytest.raises(RateLimited) as waiting:
+        await bad()
+    assert waiting.value.retry_after == 1
+    world.clock.advance(seconds=1)
+    await world.login(issued, caller=ATTACKER)  # after the wait the right password works ...
+    for _ in range(3):  # ... and a success from the address starts it afresh
+        await refused("INVALID_CREDENTIALS", bad())
 
 
-async def test_totp_required_checked_and_never_accepted_twice(world: World) -> None:
-    issued = await world.accounts.create(
-        username="operator", union_id=world.ids["cityA"], role="operator"
-    )
-    assert issued.totp_secret is not None and issued.otpauth_uri is not None
-    assert issued.otpauth_uri.get_secret_value().startswith("otpauth://totp/union-tree:operator")
+async def test_delays_grow_to_the_cap_and_are_forgotten_after_a_quiet_day(world: World) -> None:
+    world.accounts = account_service(
+        world.services, world.store, world.clock, login_free_failures=0,
+        login_delay_base_seconds=10, login_delay_max_seconds=60,
+    )  # fmt: skip
+    auth, waits = world.accounts.auth, []
+    for _ in range(6):
+        await refused("INVALID_CREDENTIALS", auth.login(username="slow", password="bad-password"))
+        with pytest.raises(RateLimited) as waiting:
+            await auth.login(username="slow", password="bad-password")
+        waits.append(waiting.value.retry_after)
+        world.clock.advance(seconds=waiting.value.retry_after)
+    assert waits == [10, 20, 40, 60, 60, 60]
+    await refused("INVALID_CREDENTIALS", auth.login(username="slow", password="bad-password"))
+    world.clock.advance(hours=24, seconds=1)
+    await refused("INVALID_CREDENTIALS", auth.login(username="slow", password="bad-password"))
+    with pytest.raises(RateLimited) as waiting:
+        await auth.login(username="slow", password="bad-password")
+    assert waiting.value.retry_after == 10  # counted from the start again
+
+
+async def test_unknown_usernames_meet_the_same_answers_delays_and_work(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await world.make("known")
+    auth = world.accounts.auth
+    statements: list[str] = []
+    hashes_checked: list[str] = []
+    read, write, verify = world.store.read, world.store.write, credentials.verify_password
+
+    async def counted_read(query: object, params: object = None) -> object:
+        statements.append(query.name)  # type: ignore[attr-defined]
+        return await read(query, params)  # type: ignore[arg-type]
+
+    async def counted_write(query: object, params: object = None) -> object:
+        statements.append(query.name)  # type: ignore[attr-defined]
+        return await write(query, params)  # type: ignore[arg-type]
+
+    def counted_verify(password_hash: str, password: str) -> bool:
+        hashes_checked.append(password_hash[:9])
+        return verify(password_hash, password)
+
+    monkeypatch.setattr(world.store, "read", counted_read)
+    monkeypatch.setattr(world.store, "write", counted_write)
+    monkeypatch.setattr(credentials, "verify_password", counted_verify)
+
+    async def trail(username: str) -> list[object]:
+        seen: list[object] = []
+        for _ in range(6):
+            statements.clear()
+            hashes_checked.clear()
+            told = await answer(auth.login(username=username, password="wrong-password"))
+            seen.append((told, list(statements), list(hashes_checked)))
+        return seen
+
+    known, unknown = await trail("known"), await trail("unknown-one")
+    assert known == unknown
+    assert [told[0][2].get("reason") for told in known] == [  # type: ignore[index]
+        *["INVALID_CREDENTIALS"] * 4, "LOGIN_THROTTLED", "LOGIN_THROTTLED"
+    ]
+    assert known[0][2] == ["$argon2id"]  # one argon2 verification either way
+
+
+async def test_any_failed_password_and_code_combination_gets_one_answer(world: World) -> None:
+    issued = await world.make("op-one", "operator")
     auth, password = world.accounts.auth, issued.password.get_secret_value()
-    await refused("TOTP_REQUIRED", auth.login(username="operator", password=password))
-    assert (await world.accounts.get("operator")).failed_logins == 0  # asking is not failing
     good = world.code(issued)
     wrong = f"{(int(good) + 1) % 1_000_000:06d}"
-    await refused("TOTP_INVALID", auth.login(username="operator", password=password, totp=wrong))
-    assert (await world.accounts.get("operator")).failed_logins == 1  # a wrong code is
-    await refused("TOTP_INVALID", auth.login(username="operator", password=password, totp="12ab"))
-    await auth.login(username="operator", password=password, totp=good)
-    await refused("TOTP_INVALID", auth.login(username="operator", password=password, totp=good))
-    # a code from two steps ago is outside the one-step drift window
-    world.clock.advance(seconds=90)
-    await refused(
-        "TOTP_INVALID",
-        auth.login(username="operator", password=password, totp=world.code(issued, steps_ahead=-2)),
-    )
-    await world.login(issued)
+    tries: list[dict[str, str]] = [
+        {"password": password}, {"password": password, "totp": wrong},
+        {"password": password, "totp": "12ab"}, {"password": password, "totp": ""},
+        {"password": "wrong-password"}, {"password": "wrong-password", "totp": good},
+    ]  # fmt: skip
+    answers = set()
+    for n, given in enumerate(tries):  # each from its own address: none is throttled
+        told = await answer(auth.login(username="op-one", caller=Caller(f"10.0.0.{n}"), **given))
+        answers.add((told[0], told[1], str(told[2])))
+    assert len(answers) == 1
+    code, _, extensions = answers.pop()
+    assert code == "UNAUTHENTICATED" and "INVALID_CREDENTIALS" in extensions
+    unknown = await answer(auth.login(username="nobody-here", password="x", totp=good))
+    assert (unknown[0], unknown[1], str(unknown[2])) == (code, _, extensions)
+
+
+async def test_throttled_attempts_are_audited_in_the_accounts_scope(world: World) -> None:
+    await world.make("watched")
+    auth = world.accounts.auth
+    for _ in range(5):
+        await answer(auth.login(username="watched", password="bad-password", caller=ATTACKER))
+    # what auditLog shows the province's admin (records scoped in its subtree)
+    records = (await world.services.audit.log(union_id=world.ids["province"])).items
+    throttled = [r for r in records if r.result == "LOGIN_THROTTLED"]
+    assert len(throttled) == 1
+    assert throttled[0].actor == "account:watched"
+    assert throttled[0].scope_id == world.ids["cityA"]
+    assert throttled[0].client_address == ATTACKER.client_address
+    assert '"retryAfter":1' in throttled[0].arguments.replace(" ", "")
 
 
 async def test_disable_refuses_login_refresh_and_access_tokens(world: World) -> None:
@@ -224,31 +326,83 @@ async def test_disable_refuses_login_refresh_and_access_tokens(world: World) -> 
     await refused("ACCOUNT_DISABLED", world.login(issued))
 
 
-async def test_a_disable_by_another_process_takes_effect_within_the_cache_ttl(
+class Ticks:
+    """The principal cache's monotonic clock, moved by hand (no sleeping, no race)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_change_by_another_process_takes_effect_within_the_cache_ttl(
     world: World,
 ) -> None:
-    here = account_service(world.services, world.store, world.clock, principal_cache_seconds=0.5)
+    ticks = Ticks()
+    here = AccountService(
+        AccountRepository(world.store), world.services.tree, settings(),
+        audit=world.services.audit, clock=world.clock, monotonic=ticks,
+    )  # fmt: skip
     issued = await world.make("far")
-    pair = await world.login(issued)
-    await here.auth.principal(pair.access_token)  # now cached in "this process"
-    await world.accounts.disable(username="far")  # "another process"
-    await here.auth.principal(pair.access_token)  # still trusted from the cache ...
-    await asyncio.sleep(0.6)
-    await refused("TOKEN_REVOKED", here.auth.principal(pair.access_token))  # ... not for long
+    pairs = [await world.login(issued) for _ in range(3)]
+    second = await world.accounts.auth.refresh(pairs[2].refresh_token)
+    for pair in pairs:
+        await here.auth.principal(pair.access_token)  # now cached in "this process"
+    # "another process": one session ended by a replayed refresh token, one by logout
+    await refused("REFRESH_REUSED", world.accounts.auth.refresh(pairs[2].refresh_token))
+    await world.accounts.auth.logout(pairs[1].access_token)
+    ticks.now += 4.9
+    for pair in pairs:
+        await here.auth.principal(pair.access_token)  # still trusted from the cache ...
+    ticks.now += 0.2
+    await here.auth.principal(pairs[0].access_token)  # ... past 5 s only the open session is
+    for token in (pairs[1].access_token, pairs[2].access_token, second.access_token):
+        await refused("TOKEN_REVOKED", here.auth.principal(token))
+    await world.accounts.disable(username="far")
+    ticks.now += 5.1
+    await refused("TOKEN_REVOKED", here.auth.principal(pairs[0].access_token))
 
 
-async def test_reset_gives_new_credentials_clears_lock_and_ends_sessions(world: World) -> None:
+async def test_ending_a_session_here_refuses_its_access_tokens_at_the_next_request(
+    world: World,
+) -> None:
+    issued = await world.make("sess")
+    auth = world.accounts.auth
+    first = await world.login(issued)
+    renewed = await auth.refresh(first.refresh_token)
+    other = await world.login(issued)  # another session of the same account
+    for token in (first.access_token, renewed.access_token, other.access_token):
+        await auth.principal(token)  # all trusted and cached
+    # the spent refresh token again: the whole session ends, both its access tokens with it
+    await refused("REFRESH_REUSED", auth.refresh(first.refresh_token))
+    await refused("TOKEN_REVOKED", auth.principal(first.access_token))
+    await refused("TOKEN_REVOKED", auth.principal(renewed.access_token))
+    assert (await auth.principal(other.access_token)).username == "sess"
+    # logout ends that session: its tokens are refused, a fresh login works
+    await auth.logout(other.access_token)
+    await refused("TOKEN_REVOKED", auth.principal(other.access_token))
+    await refused("REFRESH_REVOKED", auth.refresh(other.refresh_token))
+    await refused("TOKEN_REVOKED", auth.logout(other.access_token))
+    again = await world.login(issued)
+    await auth.principal(again.access_token)
+    # a reset ends every session at once
+    await world.accounts.reset(username="sess")
+    await refused("TOKEN_REVOKED", auth.principal(again.access_token))
+
+
+async def test_reset_gives_new_credentials_and_ends_sessions(world: World) -> None:
     old = await world.make("admin1", "admin")
     pair = await world.login(old)
-    for _ in range(5):
+    for _ in range(2):
         await refused(
             "INVALID_CREDENTIALS",
             world.accounts.auth.login(username="admin1", password="x" * 12, totp="000000"),
         )
-    assert (await world.accounts.get("admin1")).locked_until is not None
+    assert (await world.accounts.get("admin1")).failed_logins == 2
     new = await world.accounts.reset(username="admin1")
     assert new.password != old.password and new.totp_secret != old.totp_secret
-    assert new.account.locked_until is None and new.account.failed_logins == 0
+    assert new.account.failed_logins == 0
     await refused("TOKEN_REVOKED", world.accounts.auth.principal(pair.access_token))
     await refused("REFRESH_REVOKED", world.accounts.auth.refresh(pair.refresh_token))
     await refused("INVALID_CREDENTIALS", world.login(old, steps_ahead=1))
@@ -332,6 +486,26 @@ async def test_admins_manage_accounts_only_inside_their_subtree(world: World) ->
         await world.accounts.list(principal=viewer)
     with pytest.raises(Forbidden):  # same answer whether the account exists or not
         await world.accounts.disable(username="nobody-at-all", principal=viewer)
+
+
+async def test_an_admin_learns_only_that_a_name_is_unavailable_never_where(
+    world: World,
+) -> None:
+    admin_issued = await world.accounts.create(
+        username="a-admin", union_id=world.ids["cityA"], role="admin"
+    )
+    admin = await world.accounts.auth.principal((await world.login(admin_issued)).access_token)
+    await world.accounts.create(username="elsewhere", union_id=world.ids["cityB"], role="viewer")
+    await world.accounts.create(username="inside", union_id=world.ids["countyA"], role="viewer")
+    told = []
+    for name in ("elsewhere", "inside", "system", "demo-admin"):  # outside, inside, reserved
+        with pytest.raises(Conflict) as taken:
+            await world.accounts.create(
+                username=name, union_id=world.ids["countyA"], role="viewer", principal=admin
+            )
+        told.append((taken.value.message, taken.value.extensions()))
+    assert told == [told[0]] * 4
+    assert told[0][1]["reason"] == "USERNAME_UNAVAILABLE"
 
 
 async def test_usernames_are_unique_and_inputs_checked(world: World) -> None:

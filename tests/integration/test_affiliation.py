@@ -15,6 +15,7 @@ from graph_service.errors import BadUserInput, Conflict, GraphStoreError, NotFou
 from graph_service.queries import q
 from graph_service.services.demo import member_groups, member_write_row
 from graph_service.services.registry import Services
+from graph_service.store import GraphStore, Query
 
 ACTOR = "tester"
 FOUNDED = "2000-01-01"
@@ -297,6 +298,40 @@ async def test_dry_run_writes_nothing_but_reports_the_effect(services: Services)
     history = await services.affiliation.history(tree["countyA"])
     assert [c.to_union_id for c in history if c.subject_type == "UNION"] == [tree["cityA"]]
     assert await services.stats.verify() == []
+
+
+RELABEL = Query(
+    "test/relabel_level",
+    "MATCH (u:Union {id: $id}) SET u.level = $level RETURN u.id AS id",
+)
+
+
+async def test_the_cycle_rule_alone_stops_a_move_the_levels_allow(
+    services: Services, store: GraphStore
+) -> None:
+    """Moving a union under its own descendant normally breaks the level rule too; here a
+    grassroots union carries a CITY level (data from before the level rules), so the levels
+    allow countyA under g1 and only the cycle rule stands between the tree and a loop."""
+    tree = await build(services)
+    await store.write(RELABEL, {"id": tree["g1"], "level": "CITY"})
+    before = await stats(services, tree["cityA"])
+    for dry_run in (True, False):
+        reason = await reason_of(
+            services.affiliation.move_union(
+                union_id=tree["countyA"], new_parent_id=tree["g1"], dry_run=dry_run, actor=ACTOR
+            ),
+            Conflict,
+        )
+        assert reason == "CYCLE"
+    assert (await services.tree.get_union(tree["countyA"])).parent_id == tree["cityA"]
+    assert (await services.tree.get_union(tree["g1"])).parent_id == tree["countyA"]
+    assert await stats(services, tree["cityA"]) == before
+    # the same levels with no loop: the move is allowed (so the levels did not stop it above)
+    await store.write(RELABEL, {"id": tree["g3"], "level": "CITY"})
+    moved = await services.affiliation.move_union(
+        union_id=tree["countyA"], new_parent_id=tree["g3"], dry_run=True, actor=ACTOR
+    )
+    assert moved.dry_run
 
 
 async def test_move_rules_each_with_its_reason(services: Services) -> None:

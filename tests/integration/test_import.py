@@ -277,7 +277,9 @@ async def test_conflict_names_the_other_union_and_moves_nobody(
     assert summary.errors[0].code == "MEMBER_ACTIVE_ELSEWHERE"
     assert "长兴丰华纺织有限公司工会" in summary.errors[0].message
     member = await services.tree.member_by_certificate(str(_people()[0][3]))
-    assert member.union_id == U1 or member.union_id is not None
+    home = await services.imports.union_by_exact_name("长兴丰华纺织有限公司工会")
+    assert home != await services.imports.union_by_exact_name("画溪街道小微企业联合工会")
+    assert member.union_id == home  # still in the first union: the conflict moved nobody
     assert await services.stats.verify() == []
 
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import cast
 
+import pytest
+
 from api.context import Context
+from api.scope import scope_for
 from api.scoped_imports import ScopedImports
 from graph_service.domain.accounts import Principal, Role
-from graph_service.domain.commands import AddMember, CreateUnion
+from graph_service.domain.commands import AddMember, CreateUnion, UpsertEmployer
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
+from graph_service.errors import NotFound
 from graph_service.services.imports import ImportService
 from graph_service.services.registry import Services
 from loaders.importer import Importer
@@ -176,14 +180,86 @@ async def test_imports_are_confined_to_the_uploaders_subtree(
         assert (await services.tree.members(ids["GB"], status="ACTIVE", first=10, after=None)
                 ).total_count == 0  # fmt: skip
         # a fixed target outside the scope: refused like an unknown union, nothing written
+        answers = []
         for target in (ids["GB"], UNKNOWN_UNION):
-            try:
+            with pytest.raises(NotFound) as refused:
                 await Importer(scoped).run(
                     [(path, "members.csv")], union_id=target, operator=principal.actor
                 )
-                raise AssertionError("an import into a union outside the scope ran")
-            except Exception as exc:
-                assert getattr(exc, "reason", None) == "UNION_NOT_FOUND"
+            answers.append((refused.value.message, refused.value.extensions()))
+        assert answers[0] == answers[1] and answers[0][1]["reason"] == "UNION_NOT_FOUND"
+        assert (await services.tree.members(ids["GB"], status="ACTIVE", first=10, after=None)
+                ).total_count == 0  # fmt: skip
+    finally:
+        await store.drop()  # type: ignore[attr-defined]
+        await store.close()
+
+
+async def test_an_uploads_scope_decides_employers_and_former_members_too(
+    falkordb_server: EmbeddedFalkorDB,
+) -> None:
+    """``scope_for`` (HTTP uploads) decides uncovered employers by their area and members who
+    left by their employer, like a request's scope; only the national root sees what no area
+    claims."""
+    store = await open_test_store("falkordb", falkordb_server)
+    try:
+        services = make_services(store)
+        ids = await _tree(services)
+        claimed = await services.affiliation.upsert_employer(
+            command=UpsertEmployer.of(
+                {
+                    "id": make_uscc("420100", 77),
+                    "name": "甲地无工会单位",
+                    "employeeCount": 30,
+                    "nature": "05",
+                    "regionCode": "420102",
+                }
+            ),
+            actor=ACTOR,
+        )
+        nobodys = await services.affiliation.upsert_employer(
+            command=UpsertEmployer.of(
+                {
+                    "id": make_uscc("430100", 78),
+                    "name": "外省无工会单位",
+                    "employeeCount": 30,
+                    "nature": "05",
+                    "regionCode": "430102",
+                }
+            ),
+            actor=ACTOR,
+        )
+        cert = make_cert(77)
+        await services.membership.add_member(
+            command=AddMember.of(
+                {
+                    "unionId": ids["GB"],
+                    "employerId": claimed.id,
+                    "name": "离会者",
+                    "idNumber": cert,
+                    "gender": "1",
+                }
+            ),
+            actor=ACTOR,
+        )
+        former = await services.membership.end_membership(
+            id_number=cert, reason="EXPELLED", actor=ACTOR
+        )
+        assert former.union_id is None and former.employer_id == claimed.id
+        seen = {}
+        for key in ("N", "P", "A", "B"):
+            scope = scope_for(_principal(Role.OPERATOR, ids[key]), services)
+            seen[key] = (
+                await scope.employer_in(claimed),
+                await scope.employer_in(nobodys),
+                await scope.member_in(former),
+            )
+        assert seen == {
+            "N": (True, True, True),
+            "P": (True, False, True),
+            "A": (True, False, True),  # 420102 lies in city A's area (4201)
+            "B": (False, False, False),  # B's grassroots union was left: no longer its member
+        }
     finally:
         await store.drop()  # type: ignore[attr-defined]
         await store.close()

@@ -28,7 +28,7 @@ def test_tokens_carry_the_claims_and_are_checked(tmp_path: Path) -> None:
     tokens = AccessTokens(Settings(data_dir=tmp_path))
     now = datetime.now(UTC)
     token = tokens.issue(account_id="a1", username="u", role="viewer", union_id="LS1",
-                         token_version=3, now=now)  # fmt: skip
+                         token_version=3, session_id="s1", now=now)  # fmt: skip
     claims = tokens.check(token)
     assert (claims.account_id, claims.role, claims.union_id, claims.token_version) == (
         "a1", "viewer", "LS1", 3,
@@ -42,7 +42,8 @@ def test_tokens_carry_the_claims_and_are_checked(tmp_path: Path) -> None:
         tokens.check(unsigned)
     assert caught.value.reason == "TOKEN_INVALID"
     old = tokens.issue(account_id="a1", username="u", role="viewer", union_id="LS1",
-                       token_version=3, now=now - timedelta(minutes=16))  # fmt: skip
+                       token_version=3, session_id="s1",
+                       now=now - timedelta(minutes=16))  # fmt: skip
     with pytest.raises(Unauthenticated) as caught:
         tokens.check(old)
     assert caught.value.reason == "TOKEN_EXPIRED"
@@ -52,7 +53,7 @@ def test_a_short_configured_secret_is_refused(tmp_path: Path) -> None:
     tokens = AccessTokens(Settings(data_dir=tmp_path, token_secret=SecretStr("short")))
     with pytest.raises(BadUserInput) as caught:
         tokens.issue(account_id="a", username="u", role="viewer", union_id="LS1",
-                     token_version=0, now=datetime.now(UTC))  # fmt: skip
+                     token_version=0, session_id="s1", now=datetime.now(UTC))  # fmt: skip
     assert caught.value.reason == "TOKEN_SECRET_WEAK"
 
 

@@ -157,7 +157,7 @@ def test_new_member_normalises_everything() -> None:
             "political": "群众",
             "education": "本科",
             "newFormWorker": "是",
-            "joinedOn": 36652,
+            "joinedOn": 40304,  # Excel serial of 2010-05-06 (after the 16th birthday)
             "unionId": TEMP,
             "employerId": GOOD_USCC,
             "unionPostType": "无",
@@ -167,7 +167,7 @@ def test_new_member_normalises_everything() -> None:
     assert member.cert_number == GOOD_ID and member.name == "张三"
     assert member.gender is Gender.MALE  # derived from the 17th digit
     assert member.phone == "13800138000"
-    assert member.joined_on == date(2000, 5, 6) and member.new_form_worker is True
+    assert member.joined_on == date(2010, 5, 6) and member.new_form_worker is True
     props = member.model_dump(by_alias=True, mode="json")
     assert props["householdType"] == "2" and props["political"] == "13"
     assert props["education"] == "20" and props["certType"] == "01"

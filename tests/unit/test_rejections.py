@@ -65,3 +65,15 @@ def test_cells_first_kept_and_listed_by_sheet_and_row() -> None:
         ("b.xlsx/花名册", 4, "MEMBER_ACTIVE_ELSEWHERE", []),
     ]
     rejected.close()
+
+
+def test_a_cell_past_excels_maximum_is_cut_for_the_report() -> None:
+    # a cell of gigabytes once reached SQLite whole (OverflowError, a plain-text 500);
+    # the report keeps what Excel can show
+    from loaders.rejections import CELL_KEPT
+
+    rejected = RejectedRows()
+    rejected.cells.add({("s", 3): ["A" * (CELL_KEPT + 10), 7, None]})
+    kept = rejected.cells[("s", 3)]
+    assert kept == ["A" * CELL_KEPT, 7, None]
+    rejected.close()

@@ -4,6 +4,7 @@ their fork server stands in for it (loaders/worker_main.py), yet their tasks sti
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 
 from loaders.importer import _Worker, _worker_cells
@@ -24,8 +25,18 @@ def test_the_worker_main_is_a_stand_in_with_the_parents_identity() -> None:
     )
     assert names == []  # nothing of the parent's main script ran in the worker
     assert set(vars(here)) - {n for n in vars(here) if n.startswith("_")}  # the parent's did
-    same_file = _in_worker("getattr(__import__('sys').modules['__main__'], '__file__', None)")
-    assert same_file == getattr(here, "__file__", None) or here.__spec__ is not None
+    worker_file, worker_spec = _in_worker(
+        "(getattr(__import__('sys').modules['__main__'], '__file__', None), "
+        "getattr(getattr(__import__('sys').modules['__main__'], '__spec__', None), 'name', None))"
+    )  # type: ignore[misc]
+    # the identity multiprocessing compares before re-running a main: its module name when the
+    # parent ran ``python -m ...``, its file otherwise (multiprocessing.spawn)
+    parent_spec = getattr(getattr(here, "__spec__", None), "name", None)
+    if parent_spec:
+        assert worker_spec == parent_spec
+    else:
+        assert worker_file is not None
+        assert os.path.abspath(worker_file) == os.path.abspath(here.__file__)
 
 
 def test_worker_tasks_still_run() -> None:
