@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LINT_DIR := tests/cypher_lint
 
-.PHONY: run test install install-dev lint typecheck bench clean lock audit
+.PHONY: run test install install-dev lint typecheck bench clean lock audit neo4j-local neo4j-up neo4j-down
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "union-tree needs Python 3.11 or newer")'
@@ -39,7 +39,7 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 ## test: install everything and run the whole suite (what .ci/run calls)
-test: install-dev lint typecheck
+test: install-dev lint typecheck $(NEO4J_LOCAL_JAR)
 	$(BIN)/pytest
 
 bench: install-dev
@@ -57,3 +57,21 @@ audit: install-dev
 
 clean:
 	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
+
+## neo4j-local: build the local Neo4j 5 Community launcher (jars stay in ~/.m2)
+NEO4J_PORT ?= 7687
+NEO4J_DIR  ?= data/neo4j
+NEO4J_LOCAL_JAR := neo4j-local/target/neo4j-local.jar
+
+$(NEO4J_LOCAL_JAR): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/uniontree/*.java)
+	cd neo4j-local && mvn -q -B package
+
+neo4j-local: $(NEO4J_LOCAL_JAR)
+
+## neo4j-up: start a local Neo4j (Bolt on 127.0.0.1:$(NEO4J_PORT), files in $(NEO4J_DIR)), wait until it answers
+neo4j-up: install $(NEO4J_LOCAL_JAR)
+	$(BIN)/python -m tests.neo4j_local up --port $(NEO4J_PORT) --dir $(NEO4J_DIR)
+
+## neo4j-down: stop it cleanly
+neo4j-down: install
+	$(BIN)/python -m tests.neo4j_local down --dir $(NEO4J_DIR)
