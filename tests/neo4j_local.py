@@ -127,8 +127,18 @@ def start(
     classpath = f"{JAR}:{CLASSPATH.read_text().strip()}"
     out = (home / "neo4j.out").open("w")
     proc = subprocess.Popen(
-        ["java", f"-Xms{heap}", f"-Xmx{heap}", *JVM_FLAGS, "-cp", classpath, MAIN,
-         str(port), str(home), page_cache],
+        [
+            "java",
+            f"-Xms{heap}",
+            f"-Xmx{heap}",
+            *JVM_FLAGS,
+            "-cp",
+            classpath,
+            MAIN,
+            str(port),
+            str(home),
+            page_cache,
+        ],
         stdout=out,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -216,10 +226,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"Neo4j already runs on {args.dir} (pid {pid})")
                 return 0
             server = start(args.dir, port=args.port, heap=args.heap, page_cache=args.page_cache)
-            print(f"Neo4j {server.uri} (pid {server.pid}) user neo4j, password in "
-                  f"{server.password_file}")
-            print(f"  export UNION_TREE_GRAPH_URL={server.uri} UNION_TREE_NEO4J_USER=neo4j "
-                  f"UNION_TREE_NEO4J_PASSWORD=\"$(cat {server.password_file})\"")
+            print(
+                f"Neo4j {server.uri} (pid {server.pid}) user neo4j, password in "
+                f"{server.password_file}"
+            )
+            print(
+                f"  export UNION_TREE_GRAPH_URL={server.uri} UNION_TREE_NEO4J_USER=neo4j "
+                f'UNION_TREE_NEO4J_PASSWORD="$(cat {server.password_file})"'
+            )
         else:
             print("Neo4j stopped" if stop(args.dir) else f"no Neo4j runs on {args.dir}")
     except Neo4jLocalError as exc:
