@@ -83,6 +83,8 @@ def serve(
     from api.logging_setup import configure_logging, exit_cleanly_on_signals
 
     settings = load_settings(demo=demo)
+    if settings.graph_url:  # an external engine: a wrong address or password said plainly, exit 1
+        _run(lambda runtime: asyncio.sleep(0))
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:

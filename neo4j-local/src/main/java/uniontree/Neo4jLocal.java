@@ -21,6 +21,7 @@ import org.neo4j.configuration.helpers.SocketAddress;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
+import org.neo4j.graphdb.QueryExecutionException;
 import org.neo4j.io.ByteUnit;
 
 /**
@@ -76,17 +77,33 @@ public final class Neo4jLocal {
 
         // Embedded transactions bypass authentication: set the password of user neo4j to the
         // file's (every start, so a lost or edited file and the server agree again).
-        GraphDatabaseService system = dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME);
-        system.executeTransactionally(
-                "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
-                Map.of("password", password));
-        dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME)
-                .executeTransactionally("RETURN 1");
+        try {
+            setPassword(dbms.database(GraphDatabaseSettings.SYSTEM_DATABASE_NAME), password);
+            dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME)
+                    .executeTransactionally("RETURN 1");
+        } catch (RuntimeException e) {
+            e.printStackTrace();
+            System.out.println("NEO4J FAILED " + e.getMessage());
+            System.exit(1); // the shutdown hook stops the DBMS
+        }
 
         System.out.println("NEO4J READY bolt://127.0.0.1:" + port + " password-file "
                 + home.resolve("password"));
         System.out.flush();
         Thread.currentThread().join();
+    }
+
+    /** Sets user neo4j's password (a restart finds it already set: nothing to change). */
+    private static void setPassword(GraphDatabaseService system, String password) {
+        try {
+            system.executeTransactionally(
+                    "ALTER USER neo4j SET PASSWORD $password CHANGE NOT REQUIRED",
+                    Map.of("password", password));
+        } catch (QueryExecutionException e) {
+            if (!String.valueOf(e.getMessage()).contains("cannot be the same")) {
+                throw e;
+            }
+        }
     }
 
     /** The password in {@code file}, or a new random one written there with mode 0600. */
