@@ -26,3 +26,4 @@ CREATE CONSTRAINT account_username IF NOT EXISTS FOR (a:Account) REQUIRE a.usern
 CREATE CONSTRAINT session_id IF NOT EXISTS FOR (s:Session) REQUIRE s.id IS UNIQUE;
 CREATE CONSTRAINT session_token IF NOT EXISTS FOR (s:Session) REQUIRE s.tokenHash IS UNIQUE;
 CREATE INDEX session_previous IF NOT EXISTS FOR (s:Session) ON (s.previousHash);
+CREATE CONSTRAINT tree_lock_id IF NOT EXISTS FOR (l:TreeLock) REQUIRE l.id IS UNIQUE;

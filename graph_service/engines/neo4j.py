@@ -34,6 +34,8 @@ def map_neo4j_errors(query_name: str) -> Iterator[None]:
         raise Conflict("记录已存在（唯一性约束）", reason="UNIQUE_VIOLATION") from exc
     except neo4j_errors.TransientError as exc:
         raise GraphUnavailableError("图数据库繁忙，请重试", reason="TRANSIENT") from exc
+    except neo4j_errors.ConnectionAcquisitionTimeoutError as exc:  # every connection busy
+        raise GraphUnavailableError("图数据库繁忙，请重试", reason="BUSY") from exc
     except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
         raise GraphStoreError(details={"query": query_name}) from exc
 
