@@ -5,6 +5,11 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LINT_DIR := tests/cypher_lint
+NEO4J_PORT ?= 7687
+NEO4J_DIR  ?= data/neo4j
+NEO4J_LOCAL_JAR := neo4j-local/target/neo4j-local.jar
+# make test builds it where Maven exists (the suite starts it when no other Neo4j is given)
+NEO4J_LOCAL_TEST_DEP := $(if $(shell command -v mvn),$(NEO4J_LOCAL_JAR))
 
 .PHONY: run test install install-dev lint typecheck bench clean lock audit neo4j-local neo4j-up neo4j-down
 
@@ -39,7 +44,7 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 ## test: install everything and run the whole suite (what .ci/run calls)
-test: install-dev lint typecheck $(NEO4J_LOCAL_JAR)
+test: install-dev lint typecheck $(NEO4J_LOCAL_TEST_DEP)
 	$(BIN)/pytest
 
 bench: install-dev
@@ -59,9 +64,6 @@ clean:
 	rm -rf $(VENV) $(LINT_DIR)/node_modules .pytest_cache .mypy_cache .ruff_cache
 
 ## neo4j-local: build the local Neo4j 5 Community launcher (jars stay in ~/.m2)
-NEO4J_PORT ?= 7687
-NEO4J_DIR  ?= data/neo4j
-NEO4J_LOCAL_JAR := neo4j-local/target/neo4j-local.jar
 
 $(NEO4J_LOCAL_JAR): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/uniontree/*.java)
 	cd neo4j-local && mvn -q -B package
