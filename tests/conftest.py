@@ -85,7 +85,7 @@ def _start_local_neo4j() -> tuple[str, str, str] | str:
         s.bind(("127.0.0.1", 0))
         port = int(s.getsockname()[1])
     try:
-        server = neo4j_local.start(home, port=port, heap="768m", page_cache="128m")
+        server = neo4j_local.start(home, port=port, heap="1g", page_cache="256m")
     except neo4j_local.Neo4jLocalError as exc:
         pytest.fail(f"the local Neo4j did not start: {exc}")
     _neo4j["local"] = server

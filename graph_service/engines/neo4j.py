@@ -155,13 +155,13 @@ class Neo4jStore:
         yield None
 
     async def drop(self) -> None:
-        """Delete every node, in batches of 10,000 (tests only: they share one database; the
+        """Delete every node, in batches of 5,000 (tests only: they share one database; the
         schema stays)."""
         with map_neo4j_errors("drop"):
             async with self._driver.session(database=self._database) as session:
                 while True:
                     result = await session.run(
-                        "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
+                        "MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS deleted"
                     )
                     record = await result.single()
                     if record is None or record["deleted"] == 0:
