@@ -60,6 +60,12 @@ public final class Neo4jLocal {
                 .setConfig(GraphDatabaseSettings.logical_log_rotation_threshold, ByteUnit.mebiBytes(64))
                 .setConfig(GraphDatabaseSettings.keep_logical_logs, "false")
                 .setConfig(GraphDatabaseSettings.track_query_cpu_time, false)
+                // one transaction may take at most a quarter of the heap and fails alone;
+                // no pool-wide cap (its default, 70% of the heap, was found filled and kept
+                // refusing every later transaction after a large delete in the test suite)
+                .setConfig(GraphDatabaseSettings.memory_transaction_global_max_size, 0L)
+                .setConfig(GraphDatabaseSettings.memory_transaction_max_size,
+                        Runtime.getRuntime().maxMemory() / 4)
                 // a local server stops in about a second instead of ten (Bolt's graceful waits)
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time,
                         Duration.ofSeconds(1))
