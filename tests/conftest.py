@@ -102,13 +102,15 @@ def claim_neo4j_database() -> tuple[str, str, str]:
 
     uri, user, password = conn
     _neo4j_owner[0] = 0
+    from graph_service.engines.neo4j import DROP_EDGES, DROP_NODES
+
     with GraphDatabase.driver(uri, auth=(user, password)) as driver:
-        while True:
-            records, _, _ = driver.execute_query(
-                "MATCH (n) WITH n LIMIT 10000 DETACH DELETE n RETURN count(*) AS deleted"
-            )
-            if not records or records[0]["deleted"] == 0:
-                return conn
+        for statement in (DROP_EDGES, DROP_NODES):
+            while True:
+                records, _, _ = driver.execute_query(statement)
+                if not records or records[0]["deleted"] == 0:
+                    break
+    return conn
 
 
 def local_neo4j() -> object | None:

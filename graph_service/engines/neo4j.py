@@ -16,6 +16,8 @@ from graph_service.queries import schema_statements
 from graph_service.store import JsonRows, Query, Row
 
 RETRY_SECONDS = 30.0
+DROP_EDGES = "MATCH ()-[r]->() WITH r LIMIT 10000 DELETE r RETURN count(*) AS deleted"
+DROP_NODES = "MATCH (n) WITH n LIMIT 10000 DELETE n RETURN count(*) AS deleted"
 
 
 @contextlib.contextmanager
@@ -155,17 +157,16 @@ class Neo4jStore:
         yield None
 
     async def drop(self) -> None:
-        """Delete every node, in batches of 5,000 (tests only: they share one database; the
-        schema stays)."""
+        """Delete every edge, then every node, in batches of 10,000 (tests only: they share
+        one database; the schema stays). Edges first: a union holding thousands of members
+        would take all its edges into one node batch's transaction."""
         with map_neo4j_errors("drop"):
             async with self._driver.session(database=self._database) as session:
-                while True:
-                    result = await session.run(
-                        "MATCH (n) WITH n LIMIT 5000 DETACH DELETE n RETURN count(*) AS deleted"
-                    )
-                    record = await result.single()
-                    if record is None or record["deleted"] == 0:
-                        return
+                for statement in (DROP_EDGES, DROP_NODES):
+                    while True:
+                        record = await (await session.run(statement)).single()
+                        if record is None or record["deleted"] == 0:
+                            break
 
     async def checkpoint(self) -> None:
         """Nothing to do: Neo4j checkpoints its transaction log itself."""
