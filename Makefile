@@ -5,8 +5,13 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LINT_DIR := tests/cypher_lint
+NEO4J_PORT ?= 7687
+NEO4J_DIR  ?= data/neo4j
+NEO4J_LOCAL_JAR := neo4j-local/target/neo4j-local.jar
+# make test builds it where Maven exists (the suite starts it when no other Neo4j is given)
+NEO4J_LOCAL_TEST_DEP := $(if $(shell command -v mvn),$(NEO4J_LOCAL_JAR))
 
-.PHONY: run test test-slow install install-dev lint typecheck bench clean lock audit mutants
+.PHONY: run test test-slow install install-dev lint typecheck bench clean lock audit mutants neo4j-local neo4j-up neo4j-down
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "union-tree needs Python 3.11 or newer")'
@@ -39,7 +44,7 @@ typecheck: install-dev
 	$(BIN)/mypy
 
 ## test: install everything and run the whole suite (what .ci/run calls)
-test: install-dev lint typecheck
+test: install-dev lint typecheck $(NEO4J_LOCAL_TEST_DEP)
 	$(BIN)/pytest
 
 ## test-slow: the slow set (schemathesis >= 10,000 documents, >= 20,000 cross-scope attempts over
@@ -90,3 +95,18 @@ chromium:
 
 install: $(GRAPHIQL_DIR)/node_modules/.installed
 install-dev: $(GRAPHIQL_DIR)/node_modules/.installed-dev chromium
+
+## neo4j-local: build the local Neo4j 5 Community launcher (jars stay in ~/.m2)
+
+$(NEO4J_LOCAL_JAR): neo4j-local/pom.xml $(wildcard neo4j-local/src/main/java/uniontree/*.java)
+	cd neo4j-local && mvn -q -B package
+
+neo4j-local: $(NEO4J_LOCAL_JAR)
+
+## neo4j-up: start a local Neo4j (Bolt on 127.0.0.1:$(NEO4J_PORT), files in $(NEO4J_DIR)), wait until it answers
+neo4j-up: install $(NEO4J_LOCAL_JAR)
+	$(BIN)/python -m tests.neo4j_local up --port $(NEO4J_PORT) --dir $(NEO4J_DIR)
+
+## neo4j-down: stop it cleanly
+neo4j-down: install
+	$(BIN)/python -m tests.neo4j_local down --dir $(NEO4J_DIR)

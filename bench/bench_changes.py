@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import save, summary, time_async
+from bench.common import add_engine_argument, engine_settings, save, summary, time_async
 from graph_service.bootstrap import open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.settings import Settings
@@ -123,8 +123,10 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=200)
+    add_engine_argument(parser)
     args = parser.parse_args()
-    result = asyncio.run(run(Settings(data_dir=args.data_dir), args.members, args.repeat))
+    settings = engine_settings(args.engine, args.data_dir)
+    result = asyncio.run(run(settings, args.members, args.repeat))
     print(save(f"changes_{args.members}", result).read_text(encoding="utf-8"))
 
 

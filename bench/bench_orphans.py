@@ -29,6 +29,7 @@ from typing import TypeVar
 from falkordb.asyncio.graph import AsyncGraph
 from redis import asyncio as aioredis
 
+from bench.common import save, summary
 from graph_service.engines.falkordb import FalkorDBStore, params_header
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.queries import q
@@ -193,6 +194,21 @@ async def main(pages: int, scans: int, reference: bool) -> None:
                 cursor = page.end_cursor
         every = sorted(first_page + later)
         p95 = every[max(0, round(0.95 * len(every)) - 1)]
+        saved = save(
+            "orphans",
+            {
+                "full_scan": summary([t * 1000 for t in scan_times]) | {"target_s": 1.5},
+                "scan_cpu_ms_median": {
+                    "client": round(statistics.median(client_cpu) * 1000),
+                    "engine": round(statistics.median(engine_cpu) * 1000),
+                },
+                "rows_by_reason": dict(reasons),
+                "pages_of_50": summary([t * 1000 for t in every]) | {"target_ms": 50},
+                "first_page_with_scoping_max_ms": round(max(first_page) * 1000, 1),
+                "roots": len(targets),
+            },
+        )
+        print(f"saved {saved}")
         print(
             f"pages of 50 (from the snapshot) over {len(targets)} roots, {len(every)} pages:"
             f" p50 {statistics.median(every) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms,"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import save, summary, time_async
+from bench.common import add_engine_argument, engine_env, engine_settings, save, summary, time_async
 from graph_service.bootstrap import open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.settings import Settings
@@ -63,14 +62,14 @@ async def engine_figures(settings: Settings, members: int, repeat: int) -> dict[
 
 
 def http_figures(
-    data_dir: Path, root: str, login: tuple[str, str], repeat: int
+    settings: Settings, root: str, login: tuple[str, str], repeat: int
 ) -> dict[str, object]:
     """p50/p95 of subtreeStats over HTTP, against ``union-tree serve`` in its own process,
     as a viewer of the root logged in with the password grant (the token is reused)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = os.environ | {"UNION_TREE_DATA_DIR": str(data_dir)}
+    env = engine_env(settings)
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--port", str(port)],
         env=env,
@@ -112,12 +111,13 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=300)
+    add_engine_argument(parser)
     args = parser.parse_args()
-    settings = Settings(data_dir=args.data_dir)
+    settings = engine_settings(args.engine, args.data_dir)
     engine = asyncio.run(engine_figures(settings, args.members, args.repeat))
     login = engine["login"]
     assert isinstance(login, tuple)
-    http = http_figures(args.data_dir, str(engine["root"]), login, args.repeat)
+    http = http_figures(settings, str(engine["root"]), login, args.repeat)
     result = {
         "stats_at_engine": engine["rollup"] | {"target_p95_ms": 5},
         "stats_over_http": http | {"target_p95_ms": 15},

@@ -76,6 +76,8 @@ def serve(
     sock = listening_socket(host, port)
     base_url = public_url(host, sock.getsockname()[1])
     settings = load_settings(demo=demo)
+    if settings.graph_url:  # an external engine: a wrong address or password said plainly, exit 1
+        run_command(lambda runtime: asyncio.sleep(0))
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:

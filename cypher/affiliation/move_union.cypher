@@ -36,7 +36,8 @@ MATCH (op:Union {id: opId})
 WITH u, np, op
 MATCH (u)-[old:AFFILIATED_TO]->(op)
 WHERE old.until IS NULL AND old.since <= $effectiveOn
-WITH u, old, op, np, reverse(u.path) AS oldIds, [np.id] + reverse(np.path) AS newIds
+// (`path + []`: Neo4j 5.26's reverse() refuses a list read from a property as it is stored)
+WITH u, old, op, np, reverse(u.path + []) AS oldIds, [np.id] + reverse(np.path + []) AS newIds
 UNWIND oldIds + newIds AS xid
 MATCH (x:Union {id: xid})
 WITH u, old, op, np, oldIds, newIds, collect(DISTINCT x) AS found

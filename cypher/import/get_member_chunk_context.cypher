@@ -8,7 +8,7 @@
 //   member:   key = certKey, a = current union id, b = current employer id, c = fingerprint:
 //             for each name in $props, toString(value) or $absent when absent, each followed
 //             by $sep (graph_service.services.imports.fingerprint builds the same string; the
-//             control characters come as parameters: FalkorDB does not decode \u escapes)
+//             control characters come as parameters: FalkorDB does not decode backslash-u escapes; Neo4j reads them even in comments)
 // The far ends of MEMBER_OF / EMPLOYED_BY carry no label: a labelled end makes FalkorDB's
 // traverse also multiply by the label matrix.
 // $unions: list<string> — union codes of the chunk

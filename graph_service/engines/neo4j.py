@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
 from neo4j import exceptions as neo4j_errors
@@ -12,6 +14,10 @@ from neo4j import exceptions as neo4j_errors
 from graph_service.errors import Conflict, GraphStoreError, GraphUnavailableError
 from graph_service.queries import schema_statements
 from graph_service.store import JsonRows, Query, Row
+
+RETRY_SECONDS = 30.0
+DROP_EDGES = "MATCH ()-[r]->() WITH r LIMIT 10000 DELETE r RETURN count(*) AS deleted"
+DROP_NODES = "MATCH (n) WITH n LIMIT 10000 DELETE n RETURN count(*) AS deleted"
 
 
 @contextlib.contextmanager
@@ -30,6 +36,8 @@ def map_neo4j_errors(query_name: str) -> Iterator[None]:
         raise Conflict("记录已存在（唯一性约束）", reason="UNIQUE_VIOLATION") from exc
     except neo4j_errors.TransientError as exc:
         raise GraphUnavailableError("图数据库繁忙，请重试", reason="TRANSIENT") from exc
+    except neo4j_errors.ConnectionAcquisitionTimeoutError as exc:  # every connection busy
+        raise GraphUnavailableError("图数据库繁忙，请重试", reason="BUSY") from exc
     except (neo4j_errors.Neo4jError, neo4j_errors.DriverError) as exc:
         raise GraphStoreError(details={"query": query_name}) from exc
 
@@ -39,32 +47,64 @@ class Neo4jStore:
 
     engine = "neo4j"
 
-    def __init__(self, driver: AsyncDriver, *, database: str | None = None) -> None:
+    def __init__(
+        self, driver: AsyncDriver, *, database: str | None = None, url: str = "neo4j"
+    ) -> None:
         self._driver = driver
         self._database = database
+        self._url = url
 
     @classmethod
     def connect(
         cls, url: str, *, user: str, password: str, database: str | None = None
     ) -> Neo4jStore:
         """A store on ``neo4j://`` or ``bolt://`` with basic auth."""
-        driver = AsyncGraphDatabase.driver(url, auth=(user, password))
-        return cls(driver, database=database)
+        driver = AsyncGraphDatabase.driver(
+            url,
+            auth=(user, password),
+            # the server warns about every property not yet in the graph: no use to us
+            notifications_min_severity="OFF",
+            # retries are ours (_run): the driver's would also retry a refused connection
+            # for 30 s, so a request to a stopped server would wait that long for its 503
+            max_transaction_retry_time=0.0,
+            connection_timeout=5.0,
+            connection_acquisition_timeout=30.0,
+        )
+        return cls(driver, database=database, url=url)
 
     async def _run(
         self, query: Query, params: Mapping[str, object] | None, *, write: bool
     ) -> list[Row]:
         text = query.text_for(self.engine)
+        decoded = _decoded(params)
 
         async def work(tx: AsyncManagedTransaction) -> list[Row]:
-            result = await tx.run(text, _decoded(params))
+            result = await tx.run(text, decoded)
             return [dict(record) for record in await result.data()]
 
         with map_neo4j_errors(query.name):
-            async with self._driver.session(database=self._database) as session:
-                if write:
-                    return await session.execute_write(work)
-                return await session.execute_read(work)
+            return await self._retrying(work, write=write)
+
+    async def _retrying(
+        self, work: Callable[[AsyncManagedTransaction], Awaitable[list[Row]]], *, write: bool
+    ) -> list[Row]:
+        """One managed transaction, run again on a transient error (deadlock, lock timeout,
+        leader switch, a session whose connection broke) for up to RETRY_SECONDS with jittered
+        backoff; a server that refuses connections fails at once (GRAPH_UNAVAILABLE)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + RETRY_SECONDS
+        delay = 0.02
+        while True:
+            try:
+                async with self._driver.session(database=self._database) as session:
+                    if write:
+                        return await session.execute_write(work)
+                    return await session.execute_read(work)
+            except (neo4j_errors.TransientError, neo4j_errors.SessionExpired) as exc:
+                if not exc.is_retryable() or loop.time() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 1.0)
 
     async def read(self, query: Query, params: Mapping[str, object] | None = None) -> list[Row]:
         """Run a read-only statement in a managed read transaction (routed to readers)."""
@@ -75,12 +115,34 @@ class Neo4jStore:
         return await self._run(query, params, write=True)
 
     async def ensure_schema(self) -> None:
-        """Constraints and indexes from ``cypher/schema/neo4j.cypher`` (all IF NOT EXISTS)."""
-        with map_neo4j_errors("schema"):
+        """Constraints and indexes from ``cypher/schema/neo4j.cypher`` (all IF NOT EXISTS).
+        Run first at start: a wrong password or an unreachable server is said plainly, with
+        the URL and what to check (the CLI prints it and exits 1)."""
+        with self._start_errors(), map_neo4j_errors("schema"):
             async with self._driver.session(database=self._database) as session:
                 for statement in schema_statements(self.engine):
                     await (await session.run(statement)).consume()
                 await (await session.run("CALL db.awaitIndexes(300)")).consume()
+
+    @contextlib.contextmanager
+    def _start_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except GraphUnavailableError as exc:
+            cause = exc.__cause__
+            if isinstance(cause, neo4j_errors.AuthError):
+                raise GraphUnavailableError(
+                    f"Neo4j（{self._url}）拒绝登录：请检查用户名和密码"
+                    "（UNION_TREE_NEO4J_USER、UNION_TREE_NEO4J_PASSWORD）",
+                    reason="NEO4J_AUTH",
+                ) from cause
+            if isinstance(cause, neo4j_errors.ServiceUnavailable | OSError):
+                raise GraphUnavailableError(
+                    f"无法连接 Neo4j（{self._url}）：请检查地址和端口（UNION_TREE_GRAPH_URL）"
+                    "以及 Neo4j 是否已启动、能否从本机访问",
+                    reason="NEO4J_UNREACHABLE",
+                ) from cause
+            raise
 
     @contextlib.asynccontextmanager
     async def deferred_indexes(self, label: str) -> AsyncIterator[None]:
@@ -95,10 +157,16 @@ class Neo4jStore:
         yield None
 
     async def drop(self) -> None:
-        """Delete every node (tests only)."""
+        """Delete every edge, then every node, in batches of 10,000 (tests only: they share
+        one database; the schema stays). Edges first: a union holding thousands of members
+        would take all its edges into one node batch's transaction."""
         with map_neo4j_errors("drop"):
             async with self._driver.session(database=self._database) as session:
-                await (await session.run("MATCH (n) DETACH DELETE n")).consume()
+                for statement in (DROP_EDGES, DROP_NODES):
+                    while True:
+                        record = await (await session.run(statement)).single()
+                        if record is None or record["deleted"] == 0:
+                            break
 
     async def checkpoint(self) -> None:
         """Nothing to do: Neo4j checkpoints its transaction log itself."""

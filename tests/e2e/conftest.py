@@ -48,14 +48,23 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_demo_server(data: Path, *, members: int, seed: int) -> Iterator[str]:
-    """Serve the app with a demo province on the embedded engine; yields the base URL.
+def running_demo_server(
+    data: Path, *, members: int, seed: int, engine: str = "falkordb"
+) -> Iterator[str]:
+    """Serve the app with a demo province on ``engine`` (the embedded FalkorDB, or the test
+    session's Neo4j, emptied first); yields the base URL.
 
-    On exit the server stops and the test checks the engine was stopped cleanly.
+    On exit the server stops and the test checks the embedded engine was stopped cleanly.
     """
     app = create_app(
         # tokens outlive a slow module on a busy machine; expiry itself is tested in test_auth_http
-        Settings(data_dir=data, demo=True, appendfsync="everysec", access_token_minutes=240),
+        Settings(
+            data_dir=data,
+            demo=True,
+            appendfsync="everysec",
+            access_token_minutes=240,
+            **engine_settings(engine),
+        ),
         demo_members=members,
         demo_seed=seed,
     )
@@ -81,6 +90,18 @@ def running_demo_server(data: Path, *, members: int, seed: int) -> Iterator[str]
         srv.should_exit = True
         thread.join(30)
     assert not (data / "falkordb.sock").exists()  # the engine was stopped cleanly
+
+
+def engine_settings(engine: str) -> dict[str, object]:
+    """Settings that put a served app on ``engine``: nothing for the embedded FalkorDB; for
+    Neo4j the session's server (``tests.conftest.neo4j_connection``), its one database
+    emptied for this app (test stores opened before refuse to run after that)."""
+    if engine == "falkordb":
+        return {}
+    from tests.conftest import claim_neo4j_database
+
+    uri, user, password = claim_neo4j_database()
+    return {"graph_url": uri, "neo4j_user": user, "neo4j_password": password}
 
 
 def gql(base: str, query: str, **variables: object) -> dict:

@@ -7,16 +7,20 @@ from collections.abc import Iterator
 import pytest
 
 from graph_service.demo.generator import DemoConfig
+from tests.conftest import ENGINES
 from tests.e2e.conftest import gql, running_demo_server
 from tests.truth import Truth
 
 MEMBERS, SEED = 1_200, 13
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e_anomalies")
-    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+    engine = request.param
+    with running_demo_server(data, members=MEMBERS, seed=SEED, engine=engine) as base:
         yield base
 
 

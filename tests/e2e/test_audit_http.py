@@ -28,6 +28,7 @@ from graphql import (
 from api.schema import build_schema
 from graph_service.demo.generator import DemoConfig
 from graph_service.domain.accounts import IssuedCredentials
+from tests.conftest import ENGINES
 from tests.e2e.conftest import create_account, login_issued, running_demo_server
 from tests.integration.test_membership import resident_id
 from tests.truth import Truth
@@ -44,10 +45,13 @@ _SCALARS: dict[str, object] = {
 }
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e_audit")
-    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+    engine = request.param
+    with running_demo_server(data, members=MEMBERS, seed=SEED, engine=engine) as base:
         yield base
 
 

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 
 from graph_service.domain.accounts import IssuedCredentials
+from tests.conftest import ENGINES
 from tests.e2e.conftest import (
     create_account,
     gql,
@@ -24,10 +25,13 @@ MEMBERS, SEED = 300, 29
 PING = "{ unions(level: PROVINCE, first: 1) { edges { node { id } } } }"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e-auth")
-    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+    engine = request.param
+    with running_demo_server(data, members=MEMBERS, seed=SEED, engine=engine) as base:
         yield base
 
 

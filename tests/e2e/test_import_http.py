@@ -23,7 +23,14 @@ from loaders.samples import (
     write_roster,
     write_xlsx,
 )
-from tests.e2e.conftest import account_token, gql_as, on_server, register_server
+from tests.conftest import ENGINES
+from tests.e2e.conftest import (
+    account_token,
+    engine_settings,
+    gql_as,
+    on_server,
+    register_server,
+)
 
 ROOT = credit_code("81", "100000", 1)
 UNION = credit_code("81", "420102", 2)
@@ -36,10 +43,16 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     app = create_app(
-        Settings(data_dir=tmp_path_factory.mktemp("e2e-import"), appendfsync="everysec")
+        Settings(
+            data_dir=tmp_path_factory.mktemp("e2e-import"),
+            appendfsync="everysec",
+            **engine_settings(request.param),
+        )
     )
     port = _free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from graph_service.demo.generator import DemoConfig
+from tests.conftest import ENGINES
 from tests.e2e.conftest import gql, running_demo_server
 from tests.integration.test_membership import resident_id
 from tests.truth import Truth
@@ -14,10 +15,13 @@ from tests.truth import Truth
 MEMBERS, SEED = 300, 23
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e_membership")
-    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+    engine = request.param
+    with running_demo_server(data, members=MEMBERS, seed=SEED, engine=engine) as base:
         yield base
 
 

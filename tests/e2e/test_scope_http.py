@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from graph_service.demo.generator import DemoConfig
+from tests.conftest import ENGINES
 from tests.e2e.conftest import account_token, gql_as, running_demo_server
 from tests.integration.test_scope import CERT, MOBILE, UNKNOWN_UNION, make_uscc, valid_cert
 from tests.truth import Truth
@@ -33,10 +34,13 @@ MOVE = """mutation($u: ID!, $p: ID!) { moveUnion(unionId: $u, newParentId: $p, d
     id } }"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@pytest.fixture(scope="module", params=ENGINES)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     data = tmp_path_factory.mktemp("e2e_scope")
-    with running_demo_server(data, members=MEMBERS, seed=SEED) as base:
+    engine = request.param
+    with running_demo_server(data, members=MEMBERS, seed=SEED, engine=engine) as base:
         yield base
 
 

@@ -231,3 +231,87 @@ async def test_sigkill_during_a_200k_import_loses_nothing_acknowledged(tmp_path:
         "wall_s": round(time.perf_counter() - began, 1),
     }
     print(f"\ncrash test figures: {figures}\nper kill: {kills}")
+
+
+NEO4J_ROWS = 20_000
+NEO4J_CHUNK = 2_000
+NEO4J_KILLS = 2
+
+
+async def test_neo4j_killed_during_an_import_the_rerun_completes_without_duplicates(
+    tmp_path: Path, falkordb_server: EmbeddedFalkorDB
+) -> None:
+    """The same crash test on Neo4j, smaller: the session's local Neo4j is SIGKILLed after
+    1–2 acknowledged chunks, restarted on its data dir, and the file imported again, twice;
+    the last run completes it: every row once, each chunk written whole by one run, nothing
+    acknowledged lost, verify clean."""
+    from tests import neo4j_local
+    from tests.conftest import local_neo4j, open_test_store
+
+    server = local_neo4j()
+    if server is None:
+        pytest.skip("needs the Neo4j the tests started themselves (it is killed and restarted)")
+    port = int(server.uri.rsplit(":", 1)[1])  # type: ignore[attr-defined]
+    home: Path = server.home  # type: ignore[attr-defined]
+    config = DemoConfig(
+        members=NEO4J_ROWS,
+        seed=SEED,
+        dissolved_union_share=0.0,
+        member_without_union_share=0.0,
+        member_without_employer_share=0.0,
+    )
+    province = generate(config)
+    units = write_csv(tmp_path / "units.csv", DEMO_UNIT_HEADER, demo_unit_rows(province))
+    members = write_csv(
+        tmp_path / "members.csv", CANONICAL_MEMBER_HEADER, demo_member_rows(province)
+    )
+    store = await open_test_store("neo4j", falkordb_server)
+    try:
+        services = Services.build(store, Settings(write_batch_size=NEO4J_CHUNK))
+        assert (
+            await Importer(services.imports, chunk=NEO4J_CHUNK).run(
+                [(units, units.name)], operator="crash-test"
+            )
+        ).rejected == 0
+        recorder = AckRecorder(services, store)  # type: ignore[arg-type]
+        importer = Importer(recorder, chunk=NEO4J_CHUNK)
+        rng = random.Random(SEED)
+        for _ in range(NEO4J_KILLS):
+            target = rng.randint(1, 2)
+            recorder.run_acks = 0
+            killed: list[bool] = []
+
+            def arm(target: int = target, killed: list[bool] = killed) -> None:
+                if recorder.run_acks == target and not killed:
+                    neo4j_local.kill(home)
+                    killed.append(True)
+
+            recorder.on_ack[:] = [arm]
+            with pytest.raises(GraphUnavailableError):
+                await asyncio.wait_for(
+                    importer.run([(members, members.name)], operator="crash-test"), timeout=300
+                )
+            assert killed, "the import failed before Neo4j was killed"
+            await asyncio.to_thread(
+                neo4j_local.start, home, port=port, heap="1g", page_cache="256m"
+            )
+        recorder.on_ack.clear()
+        acked = dict(recorder.acked)
+        final = await importer.run([(members, members.name)], operator="crash-test")
+        assert final.rejected == 0 and final.created + final.unchanged == NEO4J_ROWS
+        rows = await store.read(MEMBERS)
+        assert len(rows) == NEO4J_ROWS  # no duplicate, none missing
+        by_cert = {str(r["certKey"]): r for r in rows}
+        assert len(by_cert) == NEO4J_ROWS
+        assert [k for k, b in acked.items() if by_cert.get(k, {}).get("batch") != b] == []
+        chunks: dict[int, set[str]] = {}
+        for r in rows:
+            chunks.setdefault((int(r["row"]) - FIRST_ROW) // NEO4J_CHUNK, set()).add(  # type: ignore[call-overload]
+                str(r["batch"])
+            )
+        assert [c for c, b in chunks.items() if len(b) != 1] == []  # no partial batch
+        assert await services.stats.verify() == []
+        print(f"\nneo4j crash test: {NEO4J_KILLS} kills, {len(acked)} rows acknowledged before")
+    finally:
+        await store.drop()  # type: ignore[attr-defined]
+        await store.close()

@@ -79,3 +79,51 @@ async def test_deferred_indexes_are_rebuilt_when_the_load_fails(store: GraphStor
             raise RuntimeError("generator died")
     with pytest.raises(Conflict):
         await store.write(MEMBER, {"rows": [["m2", "01:a"]]})
+
+
+async def test_neo4j_at_start_a_wrong_password_is_said_plainly() -> None:
+    from tests.conftest import neo4j_connection
+
+    conn = neo4j_connection()
+    if isinstance(conn, str):
+        pytest.skip(conn)
+    uri, user, _ = conn
+    store = Neo4jStore.connect(uri, user=user, password="not-the-password")
+    with pytest.raises(GraphUnavailableError) as caught:
+        await store.ensure_schema()
+    await store.close()
+    assert caught.value.reason == "NEO4J_AUTH"
+    assert uri in caught.value.message and "UNION_TREE_NEO4J_PASSWORD" in caught.value.message
+
+
+async def test_neo4j_at_start_an_unreachable_server_is_said_plainly() -> None:
+    store = Neo4jStore.connect("neo4j://127.0.0.1:1", user="neo4j", password="x")
+    with pytest.raises(GraphUnavailableError) as caught:
+        await store.ensure_schema()
+    await store.close()
+    assert caught.value.reason == "NEO4J_UNREACHABLE"
+    assert "neo4j://127.0.0.1:1" in caught.value.message
+    assert "UNION_TREE_GRAPH_URL" in caught.value.message
+
+
+def test_cli_on_an_unreachable_neo4j_exits_1_with_the_message(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "UNION_TREE_GRAPH_URL": "neo4j://127.0.0.1:1",
+        "UNION_TREE_NEO4J_PASSWORD": "x",
+        "UNION_TREE_DATA_DIR": str(tmp_path / "data"),
+        "COLUMNS": "200",
+    }
+    cli = Path(sys.executable).with_name("union-tree")
+    done = subprocess.run(
+        [str(cli), "verify"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 1
+    out = done.stdout + done.stderr
+    assert "无法连接 Neo4j（neo4j://127.0.0.1:1）" in out and "Traceback" not in out
+    assert not (tmp_path / "data").exists()  # nothing written

@@ -388,12 +388,13 @@ async def test_export_then_import_reproduces_subtree_stats(
     out = tmp_path / "export.xlsx"
     counts = await export_subtree(services.imports, root, out)
     assert counts["members"] > 500
+    before = await services.stats.subtree_stats(root)
+    # a fresh graph (on Neo4j, the one test database emptied: the export is read back alone)
     target = await open_test_store(store.engine, falkordb_server)  # type: ignore[arg-type]
     try:
         fresh = make_services(target)
         summary = await _import(fresh, out)
         assert summary.rejected == 0, summary.errors[:5]
-        before = await services.stats.subtree_stats(root)
         after = await fresh.stats.subtree_stats(root)
         assert after == before
         assert await fresh.stats.verify() == []
