@@ -30,7 +30,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
         os.umask(0o022)  # what a login shell usually has
 
     return subprocess.run(
-        [sys.executable, "-c", "from api.cli import app; app()", *args],
+        [sys.executable, "-c", "from cli.main import app; app()", *args],
         env=env,
         capture_output=True,
         text=True,
