@@ -63,19 +63,35 @@ def serve(
     ] = False,
     members: Annotated[int, typer.Option(help="demo members")] = 20_000,
     seed: Annotated[int, typer.Option(help="demo seed")] = 42,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate (chain): serve HTTPS")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key")] = None,
+    client_ca: Annotated[
+        Path | None,
+        typer.Option("--client-ca", help="PEM CAs of client certificates (certificate sign-in)"),
+    ] = None,
 ) -> None:
-    """Serve GraphQL at /graphql (no graph URL configured: the embedded engine)."""
+    """Serve GraphQL at /graphql (no graph URL configured: the embedded engine); HTTPS with
+    --tls-cert/--tls-key (api/tls.py), plain HTTP on loopback addresses only."""
     import uvicorn
 
     from api.app import create_app
     from api.listen import listening_socket, public_url
     from api.logging_setup import configure_logging, exit_cleanly_on_signals
+    from api.tls import check_plain_http, uvicorn_tls_options
 
+    overrides: dict[str, object] = {"demo": demo}
+    for name, value in (("tls_cert", tls_cert), ("tls_key", tls_key), ("client_ca", client_ca)):
+        if value is not None:
+            overrides[name] = value
+    settings = load_settings(**overrides)
+    check_plain_http(host, settings)  # exit 1 PLAIN_HTTP_REFUSED before anything starts
+    tls = uvicorn_tls_options(settings)  # exit 1 TLS_CONFIG on an unusable file
     # the port first: a taken port is refused before anything starts or is printed (no demo
     # password, no "就绪" followed by Errno 98)
     sock = listening_socket(host, port)
-    base_url = public_url(host, sock.getsockname()[1])
-    settings = load_settings(demo=demo)
+    base_url = public_url(host, sock.getsockname()[1], tls="ssl_context_factory" in tls)
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:
@@ -97,6 +113,7 @@ def serve(
             log_level=settings.log_level.lower(),
             access_log=False,  # api/observability.py writes the access lines
             timeout_graceful_shutdown=settings.shutdown_timeout_s,
+            **tls,
         )
         uvicorn.Server(config).run(sockets=[sock])
     except UnionTreeError as exc:

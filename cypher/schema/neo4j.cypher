@@ -27,3 +27,5 @@ CREATE CONSTRAINT session_id IF NOT EXISTS FOR (s:Session) REQUIRE s.id IS UNIQU
 CREATE CONSTRAINT session_token IF NOT EXISTS FOR (s:Session) REQUIRE s.tokenHash IS UNIQUE;
 CREATE INDEX session_previous IF NOT EXISTS FOR (s:Session) ON (s.previousHash);
 CREATE CONSTRAINT login_throttle_key IF NOT EXISTS FOR (t:LoginThrottle) REQUIRE t.key IS UNIQUE;
+CREATE CONSTRAINT certificate_key IF NOT EXISTS FOR (c:Certificate) REQUIRE c.key IS UNIQUE;
+CREATE INDEX session_cert IF NOT EXISTS FOR (s:Session) ON (s.certFingerprint);
