@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import ipaddress
 import ssl
 import sys
@@ -182,7 +183,7 @@ def presented_certificate(
     extensions = request.scope.get("extensions") or {}
     chain = (extensions.get("tls") or {}).get("client_cert_chain") or []
     if chain:
-        return ClientCertificate.from_der(ssl.PEM_cert_to_DER_cert(chain[0])), False
+        return _parsed(chain[0]), False
     if not settings.trusted_proxies:
         return None, False
     peer = (extensions.get(PEER) or {}).get("host")
@@ -191,8 +192,13 @@ def presented_certificate(
     value = request.headers.get(settings.client_cert_header, "").strip()
     if not value or value == "(null)":
         return None, False
-    pem = unquote(value).encode("ascii", errors="replace")
     try:
-        return ClientCertificate.from_der(ssl.PEM_cert_to_DER_cert(pem.decode("ascii"))), True
+        return _parsed(unquote(value)), True
     except ValueError:
         raise cert_refused("CERT_INVALID") from None
+
+
+@functools.lru_cache(maxsize=1024)
+def _parsed(pem: str) -> ClientCertificate:
+    """A PEM certificate read once (a kept-alive connection presents it on every request)."""
+    return ClientCertificate.from_der(ssl.PEM_cert_to_DER_cert(pem))
