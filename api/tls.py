@@ -21,11 +21,11 @@ import functools
 import ipaddress
 import ssl
 import sys
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import typer
+import uvicorn
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
@@ -70,21 +70,17 @@ def _why(exc: Exception) -> str:
     return getattr(exc, "strerror", None) or exc.__class__.__name__
 
 
-def ssl_context_factory(
-    settings: Settings,
-) -> Callable[[Any, Callable[[], ssl.SSLContext]], ssl.SSLContext]:
-    """What ``uvicorn.Config(ssl_context_factory=...)`` takes (built once, before serving)."""
-    ctx = server_ssl_context(settings)
-    return lambda _config, _default: ctx
-
-
-def uvicorn_tls_options(settings: Settings) -> dict[str, Any]:
-    """Keyword arguments for ``uvicorn.Config``: the protocol that reads the peer always, the
-    SSL context when a certificate is configured."""
-    options: dict[str, Any] = {"http": PeerAwareHTTP}
+def uvicorn_config(app: ASGIApp, settings: Settings, **options: Any) -> uvicorn.Config:
+    """A ``uvicorn.Config`` with the protocol that reads the peer (always) and, when a
+    certificate is configured, our SSL context (exit 1 TLS_CONFIG when a file is unusable).
+    The context is put in place after ``load()`` rather than through uvicorn's TLS options,
+    which set no minimum version and no cipher policy of ours (and differ between versions)."""
+    config = uvicorn.Config(app, http=PeerAwareHTTP, **options)
     if settings.tls_cert is not None or settings.tls_key is not None:
-        options["ssl_context_factory"] = ssl_context_factory(settings)
-    return options
+        context = server_ssl_context(settings)
+        config.load()
+        config.ssl = context
+    return config
 
 
 def is_loopback(host: str) -> bool:

@@ -79,7 +79,7 @@ def serve(
     from api.app import create_app
     from api.listen import listening_socket, public_url
     from api.logging_setup import configure_logging, exit_cleanly_on_signals
-    from api.tls import check_plain_http, uvicorn_tls_options
+    from api.tls import check_plain_http, server_ssl_context, uvicorn_config
 
     overrides: dict[str, object] = {"demo": demo}
     for name, value in (("tls_cert", tls_cert), ("tls_key", tls_key), ("client_ca", client_ca)):
@@ -87,11 +87,13 @@ def serve(
             overrides[name] = value
     settings = load_settings(**overrides)
     check_plain_http(host, settings)  # exit 1 PLAIN_HTTP_REFUSED before anything starts
-    tls = uvicorn_tls_options(settings)  # exit 1 TLS_CONFIG on an unusable file
+    https = settings.tls_cert is not None or settings.tls_key is not None
+    if https:
+        server_ssl_context(settings)  # exit 1 TLS_CONFIG on an unusable file, before the port
     # the port first: a taken port is refused before anything starts or is printed (no demo
     # password, no "就绪" followed by Errno 98)
     sock = listening_socket(host, port)
-    base_url = public_url(host, sock.getsockname()[1], tls="ssl_context_factory" in tls)
+    base_url = public_url(host, sock.getsockname()[1], tls=https)
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
 
     def ready(runtime: Runtime) -> None:
@@ -107,13 +109,13 @@ def serve(
     try:
         # SIGTERM/SIGINT: stop accepting, let in-flight requests and imports finish (at most
         # shutdown_timeout_s), then the lifespan closes the store and stops the embedded engine
-        config = uvicorn.Config(
+        config = uvicorn_config(  # api/tls.py: HTTPS with our context, the peer's certificate
             application,
+            settings,
             log_config=log_config,
             log_level=settings.log_level.lower(),
             access_log=False,  # api/observability.py writes the access lines
             timeout_graceful_shutdown=settings.shutdown_timeout_s,
-            **tls,
         )
         uvicorn.Server(config).run(sockets=[sock])
     except UnionTreeError as exc:

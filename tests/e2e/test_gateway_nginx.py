@@ -22,7 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.tls import uvicorn_tls_options
+from api.tls import uvicorn_config
 from graph_service.domain.accounts import IssuedCredentials
 from graph_service.settings import Settings
 from tests.e2e.conftest import create_account, free_port, register_server, totp_code
@@ -96,9 +96,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     )  # fmt: skip
     app: FastAPI = create_app(settings, demo_members=300, demo_seed=9)
     backend = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=backend, log_level="warning", **uvicorn_tls_options(settings)
-    )
+    config = uvicorn_config(app, settings, host="127.0.0.1", port=backend, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -26,7 +26,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
-from api.tls import HSTS, uvicorn_tls_options
+from api.tls import HSTS, uvicorn_config
 from graph_service.domain.accounts import IssuedCredentials
 from graph_service.settings import Settings
 from tests.e2e.conftest import create_account, free_port, on_server, register_server, totp_code
@@ -67,9 +67,7 @@ class TlsServer:
 
 def serve_tls(app: FastAPI, settings: Settings) -> tuple[str, uvicorn.Server, threading.Thread]:
     port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_tls_options(settings)
-    )
+    config = uvicorn_config(app, settings, host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
