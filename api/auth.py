@@ -55,8 +55,25 @@ async def principal_from_request(request: Request) -> Principal:
             token.strip(), certificate=certificate, verify_issuer=via_gateway
         )
     if certificate is not None:
+        if _cross_origin(request):
+            # a browser presents its certificate on any site's request, like a cookie: a page
+            # elsewhere must not act as the holder (CSRF); it needs a token from /auth/token
+            raise Unauthenticated(
+                "跨站请求不能仅凭数字证书认证，请先换取访问令牌", reason="CERT_CROSS_ORIGIN"
+            )
         return await auth.certificate_principal(certificate, verify_issuer=via_gateway)
     raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
+
+
+def _cross_origin(request: Request) -> bool:
+    """The browser says the request comes from a page of another origin."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    _, _, authority = origin.partition("://")
+    return authority.lower() != (request.headers.get("host") or "").lower()
 
 
 @router.post("/auth/token")

@@ -10,6 +10,8 @@ client certificate to an operator over GraphQL, then measures on the client side
 - ``new_connection``: a new TCP + TLS connection presenting the certificate, one subtreeStats
   query authenticated by the certificate alone (binding, validity, CRL checked), closed;
 - ``kept_alive``: the same query over one kept-alive connection;
+- ``*_healthz``: the same connections asking /healthz (no certificate check, no query), to
+  tell the handshake's share from the check's and the query's;
 - ``revocation``: after ``markCertificateLost`` answers, the time until that certificate's
   session token is refused (this process: at once; another API process on the same graph:
   within ``principal_cache_seconds``, at most 5 s).
@@ -136,19 +138,31 @@ def _measure(
             assert r.status_code == 200 and r.json()["data"]["subtreeStats"]["members"] > 0
             return elapsed
 
+        def handshake_only() -> float:  # the same new connection, /healthz: no check, no query
+            start = time.perf_counter()
+            with httpx.Client(verify=with_cert, timeout=60) as fresh:
+                r = fresh.get(f"{base}/healthz")
+            assert r.status_code == 200
+            return (time.perf_counter() - start) * 1000
+
         for _ in range(5):
             new_connection()
+            handshake_only()
         fresh_ms = [new_connection() for _ in range(repeat)]
+        handshake_ms = [handshake_only() for _ in range(repeat)]
 
         with httpx.Client(verify=with_cert, timeout=60) as kept:
             for _ in range(5):
                 kept.post(f"{base}/graphql", json=body)
-            kept_ms = []
+            kept_ms, healthz_ms = [], []
             for _ in range(repeat):
                 start = time.perf_counter()
                 r = kept.post(f"{base}/graphql", json=body)
                 kept_ms.append((time.perf_counter() - start) * 1000)
                 assert r.status_code == 200
+                start = time.perf_counter()
+                kept.get(f"{base}/healthz")
+                healthz_ms.append((time.perf_counter() - start) * 1000)
 
         # revocation: a session token of the lost certificate, refused how soon after the mark
         with httpx.Client(verify=client_context(ca, lost), timeout=60) as holder:
@@ -170,7 +184,9 @@ def _measure(
             reason = r.json().get("reason")
     return {
         "new_connection": summary(fresh_ms),
+        "new_connection_healthz": summary(handshake_ms),
         "kept_alive": summary(kept_ms),
+        "kept_alive_healthz": summary(healthz_ms),
         "revocation": {"refused_after_ms": round(revoked_ms, 3), "reason": reason},
         "targets": {"new_connection_p95_ms": 20, "kept_alive_p95_ms": 10, "revocation_s": 5},
     }

@@ -41,6 +41,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MAX_PASSWORD_LENGTH = 256
 _MAX_CACHED = 10_000
 _NO_UNION = "-"
+_NO_SESSION = ""
+"""The principal cache's session key of a request authenticated by its certificate alone."""
 
 
 class AuditRecorder(Protocol):
@@ -378,14 +380,28 @@ class Authenticator:
         self, certificate: ClientCertificate, verify_issuer: bool
     ) -> tuple[CertificateBinding, Account]:
         binding = await self._certificate_binding(certificate, verify_issuer)
-        account = (await self._repo.get_many([binding.account_id])).get(binding.account_id)
+        account, union_exists = await self._account_state(binding.account_id)
         if account is None:
             raise cert_refused("CERT_NOT_BOUND")
         if account.disabled:
             raise refused("ACCOUNT_DISABLED", "账号已停用")
-        if not await self._union_exists(account.union_id):
+        if not union_exists:
             raise refused("SCOPE_GONE", "账号所属工会不存在")
         return binding, account
+
+    async def _account_state(self, account_id: str) -> tuple[Account | None, bool]:
+        """The account and whether its union exists, read at most every
+        ``principal_cache_seconds`` (at once after this process changed the account)."""
+        now = self._monotonic()
+        cached = self._checked.get((account_id, _NO_SESSION))
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        account = (await self._repo.get_many([account_id])).get(account_id)
+        exists = account is not None and await self._union_exists(account.union_id)
+        if len(self._checked) >= _MAX_CACHED:
+            self._checked.clear()
+        self._checked[(account_id, _NO_SESSION)] = (now + self._cache_ttl, account, exists, False)
+        return account, exists
 
     async def certificate_login(
         self,

@@ -34,7 +34,6 @@ NGINX = shutil.which("nginx") or next(
 pytestmark = pytest.mark.skipif(
     NGINX is None, reason="nginx is not installed (Debian: apt-get install nginx-light)"
 )
-ME = "{ accounts { username } }"
 STATS = "query($id: ID!) { subtreeStats(unionId: $id) { members } }"
 
 NGINX_CONF = """
