@@ -89,6 +89,8 @@ def certificate_register(store: GraphStore, settings: Settings) -> CertificateRe
     crls = RevocationLists(
         settings.crl_files, cas=cas, refresh_seconds=settings.crl_refresh_seconds
     )
+    if crls.enabled:
+        crls.reload()  # at start: an unusable CRL is logged now, not at the first sign-in
     return CertificateRegister(
         CertificateRepository(store), crls, cas=cas, cache_seconds=settings.principal_cache_seconds
     )
