@@ -93,8 +93,15 @@ chromium:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
+## Debian's nginx for the gateway (trusted-proxy) test, tests/e2e/test_gateway_nginx.py
+.PHONY: nginx
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { SUDO=$$(test "$$(id -u)" = 0 || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  $$SUDO apt-get install -y -qq --no-install-recommends nginx-light; }
+
 install: $(GRAPHIQL_DIR)/node_modules/.installed
-install-dev: $(GRAPHIQL_DIR)/node_modules/.installed-dev chromium
+install-dev: $(GRAPHIQL_DIR)/node_modules/.installed-dev chromium nginx
 
 ## neo4j-local: build the local Neo4j 5 Community launcher (jars stay in ~/.m2)
 

@@ -20,6 +20,7 @@ from api.imports import install_upload_limit
 from api.imports import router as imports_router
 from api.observability import install_observability
 from api.schema import build_schema
+from api.tls import Hsts
 from api.transport import CodedErrors
 from graph_service.bootstrap import Runtime, open_runtime
 from graph_service.demo.generator import DemoConfig
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(imports_router)
     install_upload_limit(app, settings)  # hostile files: a body past the limit is never read
     app.add_middleware(CodedErrors)  # api/transport.py: every 4xx body coded JSON, no echo
+    app.add_middleware(Hsts)  # api/tls.py: Strict-Transport-Security on HTTPS
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

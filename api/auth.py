@@ -16,10 +16,12 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import JSONResponse, Response
 
+from api.tls import presented_certificate
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import IssuedCredentials, Principal
 from graph_service.errors import BadUserInput, GraphUnavailableError, RateLimited, Unauthenticated
 from graph_service.services.authentication import Caller
+from graph_service.services.certificates import cert_refused
 
 router = APIRouter()
 _NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
@@ -41,15 +43,37 @@ def request_id(request: Request) -> str:
 
 
 async def principal_from_request(request: Request) -> Principal:
-    """The caller named by ``Authorization: Bearer <access token>``; UNAUTHENTICATED otherwise.
-
-    Usable directly or as a FastAPI dependency (``Depends(principal_from_request)``).
-    """
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
+    """The caller of a request (also a FastAPI dependency): a bearer token (bound to the
+    connection's certificate when it was issued over one), or, without a token, the bound
+    certificate the connection presents (api/tls.py); UNAUTHENTICATED otherwise."""
     runtime: Runtime = request.app.state.runtime
-    return await runtime.services.accounts.auth.principal(token.strip())
+    auth = runtime.services.accounts.auth
+    certificate, via_gateway = presented_certificate(request, runtime.settings)
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return await auth.principal(
+            token.strip(), certificate=certificate, verify_issuer=via_gateway
+        )
+    if certificate is not None:
+        if _cross_origin(request):
+            # a browser presents its certificate on any site's request, like a cookie: a page
+            # elsewhere must not act as the holder (CSRF); it needs a token from /auth/token
+            raise Unauthenticated(
+                "跨站请求不能仅凭数字证书认证，请先换取访问令牌", reason="CERT_CROSS_ORIGIN"
+            )
+        return await auth.certificate_principal(certificate, verify_issuer=via_gateway)
+    raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
+
+
+def _cross_origin(request: Request) -> bool:
+    """The browser says the request comes from a page of another origin."""
+    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
+        return True
+    origin = request.headers.get("origin")
+    if origin is None:
+        return False
+    _, _, authority = origin.partition("://")
+    return authority.lower() != (request.headers.get("host") or "").lower()
 
 
 @router.post("/auth/token")
@@ -61,9 +85,18 @@ async def token(
     totp: Annotated[str | None, Form(description="6-digit code of the authenticator app")] = None,
     refresh_token: Annotated[str | None, Form()] = None,
 ) -> JSONResponse:
-    """Exchange a password (+ TOTP) or a refresh token for an access and a new refresh token."""
-    auth = request.app.state.runtime.services.accounts.auth
-    if grant_type == "password":
+    """Exchange a password (+ TOTP), a refresh token or the connection's bound client
+    certificate (``client_certificate``) for an access and a new refresh token."""
+    runtime: Runtime = request.app.state.runtime
+    auth = runtime.services.accounts.auth
+    certificate, via_gateway = presented_certificate(request, runtime.settings)
+    if grant_type == "client_certificate":
+        if certificate is None:
+            raise cert_refused("CERT_REQUIRED")
+        pair = await auth.certificate_login(
+            certificate, caller=caller_of(request), verify_issuer=via_gateway
+        )
+    elif grant_type == "password":
         if not username or not password:
             raise BadUserInput("请填写用户名和密码", reason="MISSING_CREDENTIALS", field="username")
         pair = await auth.login(
@@ -74,11 +107,14 @@ async def token(
             raise BadUserInput(
                 "缺少刷新令牌", reason="MISSING_REFRESH_TOKEN", field="refresh_token"
             )
-        pair = await auth.refresh(refresh_token, caller=caller_of(request))
+        pair = await auth.refresh(
+            refresh_token, caller=caller_of(request), certificate=certificate
+        )
     else:
         return JSONResponse(
             {"error": "unsupported_grant_type", "code": "BAD_USER_INPUT",
-             "reason": "GRANT_TYPE", "message": "grant_type 须为 password 或 refresh_token"},
+             "reason": "GRANT_TYPE",
+             "message": "grant_type 须为 password、refresh_token 或 client_certificate"},
             status_code=400, headers=_NO_STORE,
         )  # fmt: skip
     body = {
@@ -97,8 +133,12 @@ async def logout(request: Request) -> Response:
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("请先登录", reason="TOKEN_MISSING")
-    auth = request.app.state.runtime.services.accounts.auth
-    await auth.logout(token.strip(), caller=caller_of(request))
+    runtime: Runtime = request.app.state.runtime
+    certificate, via_gateway = presented_certificate(request, runtime.settings)
+    await runtime.services.accounts.auth.logout(
+        token.strip(), caller=caller_of(request), certificate=certificate,
+        verify_issuer=via_gateway,
+    )  # fmt: skip
     return Response(status_code=204, headers=_NO_STORE)
 
 

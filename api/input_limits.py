@@ -42,6 +42,8 @@ MAX_CHARS = {
     "unionPost": 50,
     "username": 64,
     "password": 256,
+    "certificatePem": 16_000,  # api/certificates.py: a PEM certificate (chain)
+    "issuer": 1_000,
 }
 """Characters per free-text argument (a name field is also held to its own rule, e.g. a
 member's name to 50, by graph_service/domain/inputs.py)."""

@@ -27,9 +27,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def public_url(host: str, port: int) -> str:
+def public_url(host: str, port: int, *, tls: bool = False) -> str:
     """The URL a local client reaches the service at (a wildcard host: loopback)."""
     shown = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(host, host)
     if ":" in shown:
         shown = f"[{shown}]"
-    return f"http://{shown}:{port}"
+    return f"{'https' if tls else 'http'}://{shown}:{port}"

@@ -13,6 +13,7 @@ from api.accounts import AccountMutation, AccountQuery
 from api.affiliation import AffiliationMutation, AffiliationQuery
 from api.anomalies import AnomalyQuery
 from api.audit import AuditQuery, AuditTrail
+from api.certificates import CertificateMutation, CertificateQuery
 from api.context import Context
 from api.data_quality import DataQualityQuery
 from api.errors import ClientErrors
@@ -101,6 +102,8 @@ QUERIES: list[type] = [
 ]
 """Query types of each area, merged into one ``Query`` (areas append theirs here)."""
 MUTATIONS: list[type] = [AffiliationMutation, MembershipMutation, AccountMutation]
+QUERIES.append(CertificateQuery)  # api/certificates.py
+MUTATIONS.append(CertificateMutation)
 """Mutation types of each area, merged into one ``Mutation``."""
 
 

@@ -8,6 +8,7 @@ TOTP secrets go to stdout once; messages and errors to stderr, with exit code 1.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,8 +17,13 @@ from rich.console import Console
 from cli.runtime import run_command
 from graph_service.bootstrap import Runtime
 from graph_service.domain.accounts import Account, IssuedCredentials
+from graph_service.repositories.certificates import CertificateBinding
+from graph_service.services.certificate_admin import CertificateChange
 
-accounts_app = typer.Typer(help="账号管理：create / disable / reset / list", no_args_is_help=True)
+accounts_app = typer.Typer(
+    help="账号管理：create / disable / reset / list / bind-cert / unbind-cert / lost-cert / certs",
+    no_args_is_help=True,
+)
 err = Console(stderr=True)
 
 
@@ -105,3 +111,69 @@ def list_(
     for a in run_command(work):
         state = "disabled" if a.disabled else "active"
         typer.echo(f"{a.username}\t{a.role.value}\t{a.union_id}\t{state}\t{a.last_login_at or '-'}")
+
+
+# --- client certificates (issue 23; graph_service/services/certificate_admin.py) ---------------
+
+
+@accounts_app.command("bind-cert")
+def bind_cert(
+    username: Annotated[str, typer.Argument(help="login name")],
+    cert: Annotated[Path, typer.Option("--cert", help="the holder's certificate (PEM or DER)")],
+) -> None:
+    """Bind a client certificate (issuer + serial) to an account; audited."""
+    try:
+        pem = cert.read_bytes()
+    except OSError as exc:
+        err.print(f"[red]错误[/red] 无法读取证书文件 {cert}（{exc.strerror or exc}）")
+        raise typer.Exit(1) from None
+
+    async def work(runtime: Runtime) -> CertificateChange:
+        return await runtime.services.certificates.bind(username=username, pem=pem)
+
+    change = run_command(work)
+    b = change.binding
+    typer.echo(f"{change.username}\t{b.serial}\t{b.subject}\t{b.issuer}")
+    err.print(f"已为账号 {change.username} 绑定证书（序列号 {b.serial}）。")
+
+
+@accounts_app.command("unbind-cert")
+def unbind_cert(
+    username: Annotated[str, typer.Argument(help="login name")],
+    serial: Annotated[str, typer.Option("--serial", help="certificate serial (hex)")],
+) -> None:
+    """Remove a certificate from an account; the sessions opened with it end; audited."""
+
+    async def work(runtime: Runtime) -> CertificateChange:
+        return await runtime.services.certificates.unbind(username=username, serial=serial)
+
+    change = run_command(work)
+    err.print(f"已解除证书 {change.binding.serial}，结束会话 {change.sessions_ended} 个。")
+
+
+@accounts_app.command("lost-cert")
+def lost_cert(
+    username: Annotated[str, typer.Argument(help="login name")],
+    serial: Annotated[str, typer.Option("--serial", help="certificate serial (hex)")],
+) -> None:
+    """注销 a lost or damaged certificate: refused at once, its sessions end; audited."""
+
+    async def work(runtime: Runtime) -> CertificateChange:
+        return await runtime.services.certificates.mark_lost(username=username, serial=serial)
+
+    change = run_command(work)
+    err.print(
+        f"已注销证书 {change.binding.serial}，结束会话 {change.sessions_ended} 个；"
+        "请用 bind-cert 绑定补发的新证书。"
+    )
+
+
+@accounts_app.command("certs")
+def certs(username: Annotated[str, typer.Argument(help="login name")]) -> None:
+    """An account's certificates (serial, subject, issuer, bound at, lost at), tab-separated."""
+
+    async def work(runtime: Runtime) -> list[CertificateBinding]:
+        return await runtime.services.certificates.list_for(username=username)
+
+    for b in run_command(work):
+        typer.echo(f"{b.serial}\t{b.subject}\t{b.issuer}\t{b.bound_at}\t{b.lost_at or '-'}")

@@ -64,19 +64,37 @@ def serve(
     ] = False,
     members: Annotated[int, typer.Option(help="demo members")] = 20_000,
     seed: Annotated[int, typer.Option(help="demo seed")] = 42,
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate (chain): serve HTTPS")
+    ] = None,
+    tls_key: Annotated[Path | None, typer.Option("--tls-key", help="PEM private key")] = None,
+    client_ca: Annotated[
+        Path | None,
+        typer.Option("--client-ca", help="PEM CAs of client certificates (certificate sign-in)"),
+    ] = None,
 ) -> None:
-    """Serve GraphQL at /graphql (no graph URL configured: the embedded engine)."""
+    """Serve GraphQL at /graphql (no graph URL configured: the embedded engine); HTTPS with
+    --tls-cert/--tls-key (api/tls.py), plain HTTP on loopback addresses only."""
     import uvicorn
 
     from api.app import create_app
     from api.listen import listening_socket, public_url
     from api.logging_setup import configure_logging, exit_cleanly_on_signals
+    from api.tls import check_plain_http, server_ssl_context, uvicorn_config
 
+    overrides: dict[str, object] = {"demo": demo}
+    for name, value in (("tls_cert", tls_cert), ("tls_key", tls_key), ("client_ca", client_ca)):
+        if value is not None:
+            overrides[name] = value
+    settings = load_settings(**overrides)
+    check_plain_http(host, settings)  # exit 1 PLAIN_HTTP_REFUSED before anything starts
+    https = settings.tls_cert is not None or settings.tls_key is not None
+    if https:
+        server_ssl_context(settings)  # exit 1 TLS_CONFIG on an unusable file, before the port
     # the port first: a taken port is refused before anything starts or is printed (no demo
     # password, no "就绪" followed by Errno 98)
     sock = listening_socket(host, port)
-    base_url = public_url(host, sock.getsockname()[1])
-    settings = load_settings(demo=demo)
+    base_url = public_url(host, sock.getsockname()[1], tls=https)
     if settings.graph_url:  # an external engine: a wrong address or password said plainly, exit 1
         run_command(lambda runtime: asyncio.sleep(0))
     log_config = configure_logging(settings.log_level)  # every line JSON (api/logging_setup.py)
@@ -94,8 +112,9 @@ def serve(
     try:
         # SIGTERM/SIGINT: stop accepting, let in-flight requests and imports finish (at most
         # shutdown_timeout_s), then the lifespan closes the store and stops the embedded engine
-        config = uvicorn.Config(
+        config = uvicorn_config(  # api/tls.py: HTTPS with our context, the peer's certificate
             application,
+            settings,
             log_config=log_config,
             log_level=settings.log_level.lower(),
             access_log=False,  # api/observability.py writes the access lines

@@ -97,6 +97,32 @@ class Settings(BaseSettings):
     """Address space of an import's worker process; passed: the worker is killed (413)."""
     import_worker_seconds: int = Field(default=1800, ge=10)
     """Wall-clock time an import's worker process may run; passed: it is killed (413)."""
+    # TLS and certificate sign-in (api/tls.py, graph_service/services/certificates.py)
+    tls_cert: Path | None = None
+    """PEM certificate (chain) the service presents; set with ``tls_key``: HTTPS only."""
+    tls_key: Path | None = None
+    """PEM private key of ``tls_cert``."""
+    client_ca: Path | None = None
+    """PEM file of the CAs whose client certificates are accepted (mutual TLS, optional per
+    connection); unset: no certificate sign-in over direct TLS."""
+    allow_plain_http: bool = False
+    """Serve plain HTTP on a non-loopback address (only behind a TLS-terminating gateway)."""
+    cert_roles: dict[str, Literal["required", "cert_or_totp"]] = {
+        "operator": "cert_or_totp",
+        "admin": "cert_or_totp",
+    }
+    """Certificate policy per role (JSON object): ``required``: only a bound certificate signs
+    in and every request comes over it; ``cert_or_totp``: a bound certificate or the TOTP code
+    is the second factor. Roles not listed may also sign in with a bound certificate."""
+    crl_files: list[Path] = []
+    """CRL files (PEM or DER), one per trusted CA (JSON list); reloaded every
+    ``crl_refresh_seconds``. Unreadable or past nextUpdate: certificate sign-in is refused."""
+    crl_refresh_seconds: float = Field(default=60.0, gt=0)
+    trusted_proxies: list[str] = []
+    """Addresses (or networks) of gateways that terminate TLS (国密) and pass the verified client
+    certificate in ``client_cert_header``; the header from any other address is ignored."""
+    client_cert_header: str = "x-ssl-client-cert"
+    """Header with the URL-encoded PEM client certificate (nginx ``$ssl_client_escaped_cert``)."""
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -9,4 +9,5 @@ WHERE s.revokedAt IS NULL AND s.expiresAt > $now AND s.lastUsedAt >= $idleCutoff
   AND coalesce(a.disabled, false) = false
 SET s.previousHash = $oldHash, s.tokenHash = $newHash, s.lastUsedAt = $now
 RETURN a.id AS id, a.username AS username, a.unionId AS unionId, a.role AS role,
-       coalesce(a.tokenVersion, 0) AS tokenVersion, s.id AS sessionId
+       coalesce(a.tokenVersion, 0) AS tokenVersion, s.id AS sessionId,
+       s.certFingerprint AS certFingerprint

@@ -28,3 +28,5 @@ CREATE INDEX FOR (s:Session) ON (s.id);
 CREATE INDEX FOR (s:Session) ON (s.tokenHash);
 CREATE INDEX FOR (s:Session) ON (s.previousHash);
 CREATE INDEX FOR (t:LoginThrottle) ON (t.key);
+CREATE INDEX FOR (c:Certificate) ON (c.key);
+CREATE INDEX FOR (s:Session) ON (s.certFingerprint);

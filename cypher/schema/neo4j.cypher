@@ -28,3 +28,5 @@ CREATE CONSTRAINT session_token IF NOT EXISTS FOR (s:Session) REQUIRE s.tokenHas
 CREATE INDEX session_previous IF NOT EXISTS FOR (s:Session) ON (s.previousHash);
 CREATE CONSTRAINT login_throttle_key IF NOT EXISTS FOR (t:LoginThrottle) REQUIRE t.key IS UNIQUE;
 CREATE CONSTRAINT tree_lock_id IF NOT EXISTS FOR (l:TreeLock) REQUIRE l.id IS UNIQUE;
+CREATE CONSTRAINT certificate_key IF NOT EXISTS FOR (c:Certificate) REQUIRE c.key IS UNIQUE;
+CREATE INDEX session_cert IF NOT EXISTS FOR (s:Session) ON (s.certFingerprint);

@@ -83,6 +83,8 @@ class RotatedSession:
     role: str
     token_version: int
     session_id: str
+    cert_fingerprint: str | None = None
+    """The session was opened with this client certificate (its tokens are bound to it)."""
 
 
 class AccountRepository:
@@ -201,6 +203,7 @@ class AccountRepository:
             role=str(r["role"]),
             token_version=int(r["tokenVersion"]),  # type: ignore[call-overload]
             session_id=str(r["sessionId"]),
+            cert_fingerprint=_text(r.get("certFingerprint")),
         )
 
     async def session_state(self, token_hash: str) -> SessionState:

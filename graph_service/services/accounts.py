@@ -28,6 +28,7 @@ from graph_service.services.authentication import (
     Clock,
     Monotonic,
 )
+from graph_service.services.certificates import CertificateRegister
 from graph_service.services.tree import TreeService, check_union_id
 from graph_service.settings import Settings
 
@@ -70,14 +71,16 @@ class AccountService:
         audit: AuditRecorder | None = None,
         clock: Clock | None = None,
         monotonic: Monotonic | None = None,
+        certificates: CertificateRegister | None = None,
     ) -> None:
         self._repo = repository
         self._tree = tree
         self._settings = settings
         self._audit = audit
         self.auth = Authenticator(
-            repository, tree, settings, audit=audit, clock=clock, monotonic=monotonic
-        )
+            repository, tree, settings, audit=audit, clock=clock, monotonic=monotonic,
+            certificates=certificates,
+        )  # fmt: skip
         self._clock = self.auth.clock
 
     async def create(

@@ -26,7 +26,9 @@ from graph_service.domain.accounts import Account, Principal, Role
 from graph_service.domain.audit import utc_timestamp
 from graph_service.errors import RateLimited, Unauthenticated
 from graph_service.repositories.accounts import AccountRepository, LoginClaim, LoginRecord
+from graph_service.repositories.certificates import CertificateBinding
 from graph_service.services import credentials
+from graph_service.services.certificates import CertificateRegister, ClientCertificate, cert_refused
 from graph_service.services.tokens import AccessTokens, new_refresh_token, token_hash
 from graph_service.services.tree import TreeService
 from graph_service.settings import Settings
@@ -39,6 +41,8 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MAX_PASSWORD_LENGTH = 256
 _MAX_CACHED = 10_000
 _NO_UNION = "-"
+_NO_SESSION = ""
+"""The principal cache's session key of a request authenticated by its certificate alone."""
 
 
 class AuditRecorder(Protocol):
@@ -121,11 +125,14 @@ class Authenticator:
         audit: AuditRecorder | None = None,
         clock: Clock | None = None,
         monotonic: Monotonic | None = None,
+        certificates: CertificateRegister | None = None,
     ) -> None:
         self._repo = repository
         self._tree = tree
         self._settings = settings
         self._audit = audit
+        self.certificates = certificates
+        self._cert_roles = {k.strip().lower(): v for k, v in settings.cert_roles.items()}
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self._monotonic: Monotonic = monotonic or time.monotonic
         self.tokens = AccessTokens(settings)
@@ -136,6 +143,10 @@ class Authenticator:
 
     def needs_totp(self, role: Role | str) -> bool:
         return str(role) in self._totp_roles
+
+    def needs_certificate(self, role: Role | str) -> bool:
+        """The role's policy is ``required``: only a bound certificate signs it in."""
+        return self._cert_roles.get(str(role)) == "required"
 
     # --- login -------------------------------------------------------------------------------
 
@@ -160,6 +171,9 @@ class Authenticator:
         if not right:
             await self._note(account, "INVALID_CREDENTIALS", caller)
             raise _invalid()
+        if self.needs_certificate(account.role):
+            await self._note(account, "CERT_REQUIRED", caller)
+            raise cert_refused("CERT_REQUIRED")
         step = await self._second_factor(record, totp, now, caller)
         if account.disabled:
             await self._note(account, "ACCOUNT_DISABLED", caller)
@@ -249,8 +263,15 @@ class Authenticator:
 
     # --- refresh -----------------------------------------------------------------------------
 
-    async def refresh(self, refresh_token: str, *, caller: Caller = NO_CALLER) -> TokenPair:
-        """A new access token and a new refresh token; the presented one stops working."""
+    async def refresh(
+        self,
+        refresh_token: str,
+        *,
+        caller: Caller = NO_CALLER,
+        certificate: ClientCertificate | None = None,
+    ) -> TokenPair:
+        """A new access token and a new refresh token; the presented one stops working. A
+        session opened with a certificate is refreshed only over a connection presenting it."""
         now = self.clock()
         old = token_hash(refresh_token.strip())
         new = new_refresh_token()
@@ -260,8 +281,17 @@ class Authenticator:
         )  # fmt: skip
         if rotated is None:
             raise await self._refresh_refused(old, now, caller)
+        bound = rotated.cert_fingerprint
+        if bound is not None and (certificate is None or certificate.fingerprint != bound):
+            await self._repo.revoke_session(rotated.session_id, now=utc_timestamp(now))
+            self.forget_session(rotated.session_id)
+            await self._note(None, "CERT_MISMATCH", caller, operation="auth.refresh")
+            raise cert_refused("CERT_MISMATCH")
+        if bound is None and self.needs_certificate(rotated.role):
+            raise cert_refused("CERT_REQUIRED")
         return self._pair(rotated.account_id, rotated.username, rotated.role, rotated.union_id,
-                          rotated.token_version, rotated.session_id, new, now)  # fmt: skip
+                          rotated.token_version, rotated.session_id, new, now,
+                          cert_fingerprint=bound)  # fmt: skip
 
     async def _refresh_refused(self, old_hash: str, now: datetime, caller: Caller) -> Exception:
         state = await self._repo.session_state(old_hash)
@@ -288,22 +318,39 @@ class Authenticator:
 
     def _pair(
         self, account_id: str, username: str, role: str, union_id: str, version: int,
-        session_id: str, refresh: str, now: datetime,
+        session_id: str, refresh: str, now: datetime, cert_fingerprint: str | None = None,
     ) -> TokenPair:  # fmt: skip
         access = self.tokens.issue(
             account_id=account_id, username=username, role=role, union_id=union_id,
             token_version=version, session_id=session_id, now=now,
+            cert_fingerprint=cert_fingerprint,
         )  # fmt: skip
         return TokenPair(access, int(self.tokens.ttl.total_seconds()), refresh)
 
     # --- bearer tokens -----------------------------------------------------------------------
 
-    async def principal(self, access_token: str) -> Principal:
+    async def principal(
+        self,
+        access_token: str,
+        *,
+        certificate: ClientCertificate | None = None,
+        verify_issuer: bool = False,
+    ) -> Principal:
         """Who a valid access token speaks for; the account must still be enabled, unchanged
         and bound to an existing union, and the token's session open (checked at most every
         ``principal_cache_seconds``; at once when this process ended the session or changed the
-        account)."""
+        account). A token issued over a certificate is accepted only over a connection
+        presenting that certificate, still bound and unrevoked (CERT_MISMATCH, CERT_REVOKED);
+        a role whose policy requires a certificate accepts only such tokens (CERT_REQUIRED)."""
         claims = self.tokens.check(access_token)
+        if claims.cert_fingerprint is not None:
+            if certificate is None or certificate.fingerprint != claims.cert_fingerprint:
+                raise cert_refused("CERT_MISMATCH")
+            binding = await self._certificate_binding(certificate, verify_issuer)
+            if binding.account_id != claims.account_id:
+                raise cert_refused("CERT_MISMATCH")
+        elif self.needs_certificate(claims.role):
+            raise cert_refused("CERT_REQUIRED")
         account, union_exists, session_open = await self._principal_state(
             claims.account_id, claims.session_id
         )
@@ -322,10 +369,103 @@ class Authenticator:
             scope_union_id=account.union_id,
         )
 
-    async def logout(self, access_token: str, *, caller: Caller = NO_CALLER) -> None:
+    async def _certificate_binding(
+        self, certificate: ClientCertificate, verify_issuer: bool
+    ) -> CertificateBinding:
+        if self.certificates is None:
+            raise cert_refused("CERT_NOT_BOUND")
+        return await self.certificates.binding_of(certificate, verify_issuer=verify_issuer)
+
+    async def _certificate_account(
+        self, certificate: ClientCertificate, verify_issuer: bool
+    ) -> tuple[CertificateBinding, Account]:
+        binding = await self._certificate_binding(certificate, verify_issuer)
+        account, union_exists = await self._account_state(binding.account_id)
+        if account is None:
+            raise cert_refused("CERT_NOT_BOUND")
+        if account.disabled:
+            raise refused("ACCOUNT_DISABLED", "账号已停用")
+        if not union_exists:
+            raise refused("SCOPE_GONE", "账号所属工会不存在")
+        return binding, account
+
+    async def _account_state(self, account_id: str) -> tuple[Account | None, bool]:
+        """The account and whether its union exists, read at most every
+        ``principal_cache_seconds`` (at once after this process changed the account)."""
+        now = self._monotonic()
+        cached = self._checked.get((account_id, _NO_SESSION))
+        if cached is not None and cached[0] > now:
+            return cached[1], cached[2]
+        account = (await self._repo.get_many([account_id])).get(account_id)
+        exists = account is not None and await self._union_exists(account.union_id)
+        if len(self._checked) >= _MAX_CACHED:
+            self._checked.clear()
+        self._checked[(account_id, _NO_SESSION)] = (now + self._cache_ttl, account, exists, False)
+        return account, exists
+
+    async def certificate_login(
+        self,
+        certificate: ClientCertificate,
+        *,
+        caller: Caller = NO_CALLER,
+        verify_issuer: bool = False,
+    ) -> TokenPair:
+        """Sign in with a bound certificate alone (it lives on a secure key behind a PIN): a
+        session tied to it, whose tokens are accepted only over that certificate."""
+        now = self.clock()
+        try:
+            binding, account = await self._certificate_account(certificate, verify_issuer)
+        except Unauthenticated as exc:
+            await self._note(None, exc.reason or exc.code, caller, operation="auth.certificate",
+                             extra={"subject": certificate.subject,
+                                    "serial": certificate.serial})  # fmt: skip
+            raise
+        refresh = new_refresh_token()
+        stamp = utc_timestamp(now)
+        assert self.certificates is not None
+        session = await self.certificates.open_session(
+            accountId=account.id, tokenVersion=account.token_version,
+            sessionId=secrets.token_hex(8), tokenHash=token_hash(refresh),
+            fingerprint=binding.fingerprint, now=stamp,
+            expiresAt=utc_timestamp(now + timedelta(hours=self._settings.refresh_max_hours)),
+        )  # fmt: skip
+        if session is None:
+            raise refused("ACCOUNT_CHANGED", "登录未完成，请重试")
+        await self._repo.delete_stale_sessions(
+            account.id, now=stamp, idle_cutoff=self._idle_cutoff(now)
+        )
+        await self._note(account, "OK", caller, operation="auth.certificate",
+                         extra={"serial": binding.serial})  # fmt: skip
+        return self._pair(account.id, account.username, str(account.role), account.union_id,
+                          account.token_version, session, refresh, now,
+                          cert_fingerprint=binding.fingerprint)  # fmt: skip
+
+    async def certificate_principal(
+        self, certificate: ClientCertificate, *, verify_issuer: bool = False
+    ) -> Principal:
+        """The account a request without a bearer token speaks for by its connection's bound,
+        valid and unrevoked certificate."""
+        _, account = await self._certificate_account(certificate, verify_issuer)
+        return Principal(
+            account_id=account.id,
+            username=account.username,
+            role=account.role,
+            scope_union_id=account.union_id,
+        )
+
+    async def logout(
+        self,
+        access_token: str,
+        *,
+        caller: Caller = NO_CALLER,
+        certificate: ClientCertificate | None = None,
+        verify_issuer: bool = False,
+    ) -> None:
         """End the token's session: its refresh token and every access token issued in it are
         refused from the next request on (other processes: within the principal cache's 5 s)."""
-        principal = await self.principal(access_token)
+        principal = await self.principal(
+            access_token, certificate=certificate, verify_issuer=verify_issuer
+        )
         session_id = self.tokens.check(access_token).session_id
         await self._repo.revoke_session(session_id, now=utc_timestamp(self.clock()))
         self.forget_session(session_id)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from graph_service.repositories.accounts import AccountRepository
 from graph_service.repositories.audit import AuditRepository
+from graph_service.repositories.certificates import CertificateRepository
 from graph_service.repositories.rollups import HistoryRepository, RollupRepository
 from graph_service.repositories.tree import EmployerRepository, MemberRepository, UnionRepository
 from graph_service.sealed_secrets import SecretSealer
@@ -14,6 +15,8 @@ from graph_service.services.accounts import AccountService
 from graph_service.services.affiliation import AffiliationService
 from graph_service.services.anomalies import AnomalyService
 from graph_service.services.audit import AuditService
+from graph_service.services.certificate_admin import CertificateAdmin
+from graph_service.services.certificates import CertificateRegister, RevocationLists, load_cas
 from graph_service.services.data_quality import DataQualityService
 from graph_service.services.demo import DemoLoader
 from graph_service.services.imports import ImportService
@@ -38,6 +41,7 @@ class Services:
     data_quality: DataQualityService
     audit: AuditService
     accounts: AccountService
+    certificates: CertificateAdmin
 
     @classmethod
     def build(cls, store: GraphStore, settings: Settings) -> Services:
@@ -53,6 +57,11 @@ class Services:
         imports = ImportService(store, tree, stats)
         affiliation = AffiliationService(store, tree, stats)
         audit = AuditService(AuditRepository(store), tree)
+        register = certificate_register(store, settings)
+        accounts = AccountService(
+            AccountRepository(store, sealer_for(settings)), tree, settings, audit=audit,
+            certificates=register,
+        )  # fmt: skip
         return cls(
             tree=tree,
             stats=stats,
@@ -63,9 +72,8 @@ class Services:
             affiliation=affiliation,
             data_quality=DataQualityService(store, tree, rollups),
             audit=audit,
-            accounts=AccountService(
-                AccountRepository(store, sealer_for(settings)), tree, settings, audit=audit
-            ),
+            accounts=accounts,
+            certificates=CertificateAdmin(accounts, register, audit),
         )
 
 
@@ -73,3 +81,16 @@ def sealer_for(settings: Settings) -> SecretSealer:
     """The TOTP sealer of these settings: UNION_TREE_TOTP_KEY, else <data_dir>/totp.key."""
     key = settings.totp_key.get_secret_value() if settings.totp_key else None
     return SecretSealer.load(Path(settings.data_dir), key)
+
+
+def certificate_register(store: GraphStore, settings: Settings) -> CertificateRegister:
+    """Bindings on ``store``, the CRLs of ``crl_files`` and the CAs of ``client_ca``."""
+    cas = load_cas(settings.client_ca)
+    crls = RevocationLists(
+        settings.crl_files, cas=cas, refresh_seconds=settings.crl_refresh_seconds
+    )
+    if crls.enabled:
+        crls.reload()  # at start: an unusable CRL is logged now, not at the first sign-in
+    return CertificateRegister(
+        CertificateRepository(store), crls, cas=cas, cache_seconds=settings.principal_cache_seconds
+    )

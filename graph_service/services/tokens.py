@@ -7,6 +7,7 @@ checked, so wiring the services touches no file.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import secrets
@@ -38,6 +39,17 @@ class AccessClaims:
     session_id: str
     """The login session the token belongs to: ending the session refuses the token."""
     jti: str
+    cert_fingerprint: str | None = None
+    """SHA-256 (hex) of the client certificate the token is bound to (RFC 8705 ``cnf``): the
+    token is accepted only over a connection presenting that certificate."""
+
+
+def _x5t(fingerprint_hex: str) -> str:
+    return base64.urlsafe_b64encode(bytes.fromhex(fingerprint_hex)).rstrip(b"=").decode("ascii")
+
+
+def _fingerprint_of(x5t: str) -> str:
+    return base64.urlsafe_b64decode(x5t + "=" * (-len(x5t) % 4)).hex()
 
 
 def new_refresh_token() -> str:
@@ -102,6 +114,7 @@ class AccessTokens:
         token_version: int,
         session_id: str,
         now: datetime,
+        cert_fingerprint: str | None = None,
     ) -> str:
         """A signed access token valid for ``access_token_minutes``."""
         claims = {
@@ -116,6 +129,8 @@ class AccessTokens:
             "iat": now,
             "exp": now + self.ttl,
         }
+        if cert_fingerprint is not None:
+            claims["cnf"] = {"x5t#S256": _x5t(cert_fingerprint)}
         return jwt.encode(claims, self._signing_key(), algorithm=ALGORITHM)
 
     def check(self, token: str) -> AccessClaims:
@@ -136,6 +151,9 @@ class AccessTokens:
                 token_version=int(claims["ver"]),
                 session_id=str(claims["sid"]),
                 jti=str(claims["jti"]),
+                cert_fingerprint=(
+                    _fingerprint_of(str(claims["cnf"]["x5t#S256"])) if "cnf" in claims else None
+                ),
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("登录已过期，请重新登录", reason="TOKEN_EXPIRED") from None
