@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 LINT_DIR := tests/cypher_lint
+AUDIT_DIR := tests/graphql_http_audit
 
 .PHONY: run test test-slow install install-dev lint typecheck bench clean lock audit mutants
 
@@ -25,7 +26,11 @@ $(LINT_DIR)/node_modules/.package-lock.json: $(LINT_DIR)/package-lock.json
 	cd $(LINT_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev $(LINT_DIR)/node_modules/.package-lock.json
+$(AUDIT_DIR)/node_modules/.package-lock.json: $(AUDIT_DIR)/package-lock.json
+	cd $(AUDIT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+install-dev: $(VENV)/.installed-dev $(LINT_DIR)/node_modules/.package-lock.json \
+	$(AUDIT_DIR)/node_modules/.package-lock.json
 
 ## run: install, start the embedded engine, load the demo province once, serve GraphQL
 run: install

@@ -151,11 +151,30 @@ def repeated_fields_error(document: DocumentNode | None) -> GraphQLError | None:
     return None
 
 
+def operation_name_error(
+    document: DocumentNode | None, operation_name: str | None
+) -> GraphQLError | None:
+    """A refusal when the document has several operations and no ``operationName`` says which
+    one to run (strawberry would silently run the first)."""
+    if document is None or operation_name is not None:
+        return None
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    if operations > 1:
+        return refusal(
+            "文档包含多个操作，请用 operationName 指定要执行的操作", "OPERATION_NAME_REQUIRED"
+        )
+    return None
+
+
 class GuardedValidation(ValidationCache):
-    """The validation cache, with the repeated-field check first (it skips validation)."""
+    """The validation cache, with the operation-name and repeated-field checks first (either
+    refusal skips validation)."""
 
     def on_validate(self) -> Iterator[None]:
-        error = repeated_fields_error(self.execution_context.graphql_document)
+        context = self.execution_context
+        provided = context._provided_operation_name  # ``operation_name`` falls back to the first
+        document = context.graphql_document
+        error = operation_name_error(document, provided) or repeated_fields_error(document)
         if error is not None:
             self.execution_context.pre_execution_errors = [error]
             yield

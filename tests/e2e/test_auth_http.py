@@ -143,9 +143,11 @@ def test_failures_are_throttled_with_429_alike_for_unknown_usernames(
         assert body["code"] == "RATE_LIMITED" and "秒后再试" in body["message"]
         assert throttled.headers["retry-after"] == str(body["details"]["retryAfter"])
     assert seen[0] == seen[1]  # the same answers for a known and an unknown username
-    assert seen[0][0] == {str((401, {"error": "invalid_grant", "code": "UNAUTHENTICATED",
-                                     "reason": "INVALID_CREDENTIALS",
-                                     "message": "用户名、密码或动态码错误"}))}  # fmt: skip
+    message = "用户名、密码或动态码错误"
+    extensions = {"code": "UNAUTHENTICATED", "reason": "INVALID_CREDENTIALS"}
+    errors = [{"message": message, "extensions": extensions}]
+    expected = {"error": "invalid_grant", **extensions, "message": message, "errors": errors}
+    assert seen[0][0] == {str((401, expected))}
 
 
 def test_bad_requests_to_the_token_endpoint(server: str) -> None:
