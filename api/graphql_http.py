@@ -119,8 +119,8 @@ path, 4xx JSON answers with GraphQL-shaped ``errors``."""
         async def shaping(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = dict(message.get("headers", []))
-                content_type = headers.get(b"content-type", b"").decode("latin-1").lower()
+                given = dict(message.get("headers", []))
+                content_type = given.get(b"content-type", b"").decode("latin-1").lower()
                 json_answer = content_type.startswith((APPLICATION_JSON, GRAPHQL_RESPONSE_JSON))
                 if json_answer and (graphql or 400 <= message["status"] < 500):
                     start = message  # held until the (single, small) body is known
@@ -142,7 +142,7 @@ path, 4xx JSON answers with GraphQL-shaped ``errors``."""
                 return
             status, body = shaped(start["status"], parsed, media)
             encoded = encode(body)
-            headers = [
+            headers: list[tuple[bytes, bytes]] = [
                 (k, v) for k, v in start.get("headers", [])
                 if k.lower() not in (b"content-length", b"content-type")
             ]  # fmt: skip

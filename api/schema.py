@@ -25,6 +25,8 @@ from api.hardening import (
 )
 from api.input_limits import InputLimits
 from api.membership import MembershipMutation, MembershipQuery
+from api.node import GlobalIdArguments, domain_key
+from api.relay import NodeQuery
 from api.scope import scope_of
 from api.types import (
     Connection,
@@ -45,7 +47,7 @@ class TreeQuery:
 
     @strawberry.field(description="一个工会（按统一社会信用代码或临时赋码）")
     async def union(self, info: Info, id: strawberry.ID) -> UnionType | None:
-        uid = await scope_of(info.context).require_union(str(id), "id")
+        uid = await scope_of(info.context).require_union(domain_key(id, "Union"), "id")
         found = await info.context.services.tree.get_union(uid)
         return UnionType.from_domain(found, in_scope=True)
 
@@ -60,7 +62,11 @@ class TreeQuery:
         after: str | None = None,
     ) -> Connection[UnionType]:
         scope = scope_of(info.context)
-        root = scope.root if under is None else await scope.require_union(str(under), "under")
+        root = (
+            scope.root
+            if under is None
+            else await scope.require_union(domain_key(under, "Union"), "under")
+        )
         page = await info.context.services.tree.search_unions(
             name_contains=name_contains,
             level=level.value if level else None,
@@ -72,7 +78,7 @@ class TreeQuery:
 
     @strawberry.field(description="一个单位（按统一社会信用代码）")
     async def employer(self, info: Info, id: strawberry.ID) -> EmployerType | None:
-        found = await scope_of(info.context).require_employer(str(id), "id")
+        found = await scope_of(info.context).require_employer(domain_key(id, "Employer"), "id")
         return EmployerType.from_domain(found)
 
     @strawberry.field(description="按证件号查找会员")
@@ -85,13 +91,14 @@ class TreeQuery:
     async def subtree_stats(
         self, info: Info, union_id: strawberry.ID, as_of: date | None = None
     ) -> SubtreeStats:
-        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
+        uid = await scope_of(info.context).require_union(domain_key(union_id, "Union"), "unionId")
         stats = await info.context.services.stats.subtree_stats(uid, as_of=as_of)
         return SubtreeStats.from_domain(stats)
 
 
 QUERIES: list[type] = [
     TreeQuery,
+    NodeQuery,
     AnomalyQuery,
     AffiliationQuery,
     MembershipQuery,
@@ -121,5 +128,6 @@ def build_schema(*, demo: bool = False) -> strawberry.Schema:
         lambda: GuardedValidation(maxsize=256),
         PageBudget,
         InputLimits,  # api/input_limits.py: the same refusals for dry and real runs
+        GlobalIdArguments,  # api/node.py: a Node's global id passed where its key is asked
     ]
     return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)

@@ -21,7 +21,7 @@ from tests.e2e.conftest import (
 )
 
 MEMBERS, SEED = 300, 29
-PING = "{ unions(level: PROVINCE, first: 1) { edges { node { id } } } }"
+PING = "{ unions(level: PROVINCE, first: 1) { edges { node { id: code } } } }"
 
 
 @pytest.fixture(scope="module")
@@ -38,9 +38,9 @@ def province(server: str) -> str:
 
 
 def city_ids(server: str, province: str) -> list[str]:
-    query = "query($id: ID!) { union(id: $id) { children(first: 5) { edges { node { id } } } } }"
+    query = "query($id: ID!) { union(id: $id) { children(first: 5) { edges { node { code } } } } }"
     body = gql(server, query, id=province)
-    return [e["node"]["id"] for e in body["data"]["union"]["children"]["edges"]]
+    return [e["node"]["code"] for e in body["data"]["union"]["children"]["edges"]]
 
 
 def post_graphql(server: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -200,7 +200,7 @@ def test_ending_a_session_or_disabling_refuses_its_tokens_at_the_next_request(
 
 
 CREATE = """mutation($input: CreateAccountInput!) { createAccount(input: $input) {
-  password totpSecret otpauthUri account { id username unionId role disabled union { id } } } }"""
+  password totpSecret otpauthUri account { id username unionId role disabled union { code } } } }"""
 ACCOUNTS = "query($u: ID) { accounts(unionId: $u) { username role unionId } }"
 
 
@@ -213,7 +213,7 @@ def test_admin_manages_accounts_of_its_subtree_only(server: str, province: str) 
                                                 "role": "OPERATOR"})  # fmt: skip
     assert "errors" not in made, made
     issued = made["data"]["createAccount"]
-    assert issued["account"]["union"]["id"] == city_a and issued["totpSecret"]
+    assert issued["account"]["union"]["code"] == city_a and issued["totpSecret"]
     assert len(issued["password"]) >= 12
 
     outside = gql_as(server, token, CREATE, input={"username": "b-op", "unionId": city_b,
