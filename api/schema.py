@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
@@ -37,8 +38,19 @@ from api.types import (
     UnionType,
     connection,
 )
+from graph_service.domain.subtree import UnionOrder
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum(description="工会列表的排序 / Order of a union listing (ties by code)")
+class UnionOrderBy(Enum):
+    NAME = strawberry.enum_value("NAME", description="按名称 / By name")
+    LEVEL = strawberry.enum_value("LEVEL", description="按层级，全国在前 / National first")
+    NEWEST = strawberry.enum_value(
+        "NEWEST", description="按成立日期，新的在前 / Latest founding date first"
+    )
+    ID = strawberry.enum_value("ID", description="按代码 / By code")
 
 
 @strawberry.type
@@ -60,6 +72,17 @@ class TreeQuery:
         under: strawberry.ID | None = None,
         first: int = 50,
         after: str | None = None,
+        depth: Annotated[
+            int | None,
+            strawberry.argument(
+                description="只列 under 以下这么多层（0：仅 under 本身），含 depth 与 childCount"
+                " / Levels below `under` (0: it alone); the flat subtree, level by level"
+            ),
+        ] = None,
+        order_by: Annotated[
+            UnionOrderBy | None,
+            strawberry.argument(description="排序（缺省按代码）/ Order (default: by code)"),
+        ] = None,
     ) -> Connection[UnionType]:
         scope = scope_of(info.context)
         root = (
@@ -67,6 +90,17 @@ class TreeQuery:
             if under is None
             else await scope.require_union(domain_key(under, "Union"), "under")
         )
+        if depth is not None or order_by is not None:  # the flat subtree, offset cursors
+            listed = await info.context.services.tree.subtree(
+                under=root,
+                depth=depth,
+                name_contains=name_contains,
+                level=level.value if level else None,
+                order=UnionOrder[order_by.name] if order_by else UnionOrder.ID,
+                first=first,
+                after=after,
+            )
+            return connection(listed, UnionType.listed)
         page = await info.context.services.tree.search_unions(
             name_contains=name_contains,
             level=level.value if level else None,

@@ -16,6 +16,7 @@ from graph_service.domain import models
 from graph_service.domain.privacy import mask_id_number, mask_phone
 from graph_service.domain.stats import Count as DomainCount
 from graph_service.domain.stats import SubtreeStats as DomainStats
+from graph_service.domain.subtree import SubtreeUnion
 from graph_service.services.pagination import Page
 
 if TYPE_CHECKING:
@@ -195,6 +196,32 @@ class UnionType(Node):
     status: UnionStatus
     raw: strawberry.Private[models.Union]
     in_scope: strawberry.Private[bool]
+    listed_depth: strawberry.Private[int | None] = None
+    listed_children: strawberry.Private[int | None] = None
+
+    @classmethod
+    def listed(cls, item: SubtreeUnion) -> UnionType:
+        """A union of a subtree listing (in scope), with its depth and child count."""
+        found = cls.from_domain(item.union, in_scope=True)
+        found.listed_depth, found.listed_children = item.depth, item.child_count
+        return found
+
+    @strawberry.field(
+        description="在 unions(under:) 列表中：相对 under 的层深（under 本身为 0）；其他场合为 null"
+        " / Depth below the listing's `under` (0 for it); null outside such a listing"
+    )
+    def depth(self) -> int | None:
+        return self.listed_depth
+
+    @strawberry.field(
+        description="现行下级工会数（管辖范围外的上级为 null）/ Current children (null above scope)"
+    )
+    async def child_count(self, info: strawberry.Info[Context, None]) -> int | None:
+        if self.listed_children is not None:
+            return self.listed_children
+        if not self.in_scope:
+            return None
+        return await info.context.services.tree.count_children(self.raw.id)
 
     @classmethod
     def from_domain(cls, u: models.Union, *, in_scope: bool = False) -> UnionType:

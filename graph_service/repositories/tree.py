@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from graph_service.domain.models import Employer, Member, Union
+from graph_service.domain.subtree import SubtreeUnion
 from graph_service.queries import q
 from graph_service.repositories.affiliation import path_missing
 from graph_service.store import GraphStore, Row
@@ -103,6 +104,46 @@ class UnionRepository:
         if under is None:
             return await _total(self._store, "union/count_unions", params)
         return await _total(self._store, "union/count_unions_under", params | {"under": under})
+
+
+    async def subtree(
+        self,
+        *,
+        under: str,
+        max_depth: int,
+        name_contains: str | None,
+        level: str | None,
+        order: str,
+        skip: int,
+        limit: int,
+    ) -> list[SubtreeUnion]:
+        """One page of a subtree, flat, each union with its depth and child count."""
+        params: dict[str, object] = {
+            "under": under,
+            "maxDepth": max_depth,
+            "nameContains": name_contains,
+            "level": level,
+            "order": order,
+            "skip": skip,
+            "limit": limit,
+        }
+        rows = await self._store.read(q("union/list_subtree"), params)
+        return [
+            SubtreeUnion(
+                union=union_from_row(r),
+                depth=int(r["depth"]),  # type: ignore[call-overload]
+                child_count=int(r["childCount"]),  # type: ignore[call-overload]
+            )
+            for r in rows
+        ]
+
+    async def count_subtree(
+        self, *, under: str, max_depth: int, name_contains: str | None, level: str | None
+    ) -> int:
+        """How many unions of the subtree (down to ``max_depth``) match the filters."""
+        params = {"under": under, "maxDepth": max_depth, "nameContains": name_contains,
+                  "level": level}  # fmt: skip
+        return await _total(self._store, "union/count_subtree", params)
 
 
 class EmployerRepository:
