@@ -29,6 +29,7 @@ from api.membership import MembershipMutation, MembershipQuery
 from api.node import GlobalIdArguments, domain_key
 from api.relay import NodeQuery
 from api.scope import scope_of
+from api.search import SearchQuery
 from api.types import (
     Connection,
     EmployerType,
@@ -133,6 +134,7 @@ class TreeQuery:
 QUERIES: list[type] = [
     TreeQuery,
     NodeQuery,
+    SearchQuery,
     AnomalyQuery,
     AffiliationQuery,
     MembershipQuery,

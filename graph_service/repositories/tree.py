@@ -171,6 +171,19 @@ class EmployerRepository:
         """How many employers a union covers."""
         return await _total(self._store, "employer/count_union_employers", {"id": union_id})
 
+    async def search_subtree(
+        self, *, under: str, search: str, after: str | None, limit: int
+    ) -> list[Employer]:
+        """One page of the subtree's employers by name fragment or code."""
+        params = {"under": under, "search": search, "after": after, "limit": limit}
+        rows = await self._store.read(q("employer/search_subtree_employers"), params)
+        return [employer_from_row(r) for r in rows]
+
+    async def count_search_subtree(self, *, under: str, search: str) -> int:
+        """How many of the subtree's employers match by name fragment or code."""
+        params = {"under": under, "search": search}
+        return await _total(self._store, "employer/count_subtree_employers", params)
+
 
 class MemberRepository:
     """Members (会员) and their current memberships."""
@@ -199,3 +212,25 @@ class MemberRepository:
         """How many members of a union are in one status."""
         params = {"id": union_id, "status": status}
         return await _total(self._store, "member/count_union_members", params)
+
+    async def search_subtree(
+        self,
+        *,
+        under: str,
+        name_contains: str,
+        statuses: Sequence[str],
+        after: str | None,
+        limit: int,
+    ) -> list[Member]:
+        """One page of the subtree's members by name fragment, in any of ``statuses``."""
+        params = {"under": under, "nameContains": name_contains, "statuses": list(statuses),
+                  "after": after, "limit": limit}  # fmt: skip
+        rows = await self._store.read(q("member/search_subtree_members"), params)
+        return [member_from_row(r) for r in rows]
+
+    async def count_search_subtree(
+        self, *, under: str, name_contains: str, statuses: Sequence[str]
+    ) -> int:
+        """How many of the subtree's members match by name fragment and status."""
+        params = {"under": under, "nameContains": name_contains, "statuses": list(statuses)}
+        return await _total(self._store, "member/count_subtree_members", params)

@@ -159,6 +159,50 @@ class TreeService:
         total = await self._members.count_of_union(union_id, status=state)
         return Page.from_overfetch(items, [m.id for m in items], size, total)
 
+    async def search_members(
+        self,
+        *,
+        under: str,
+        name_contains: str,
+        statuses: list[str],
+        first: int | None,
+        after: str | None,
+    ) -> Page[Member]:
+        """Members of a union's current subtree by name fragment, in any of ``statuses``."""
+        size, key = page_size(first), decode_cursor(after)
+        name = name_contains.strip()
+        if not name:
+            raise BadUserInput(
+                "请输入姓名（或其中几个字）", reason="NAME_REQUIRED", field="nameContains"
+            )
+        states = sorted({MembershipStatus.parse(s).value for s in statuses})
+        if not states:
+            raise BadUserInput("至少选择一种会籍状态", reason="STATUS_REQUIRED", field="statuses")
+        items = await self._members.search_subtree(
+            under=under, name_contains=name, statuses=states, after=key, limit=size + 1
+        )
+        total = await self._members.count_search_subtree(
+            under=under, name_contains=name, statuses=states
+        )
+        return Page.from_overfetch(items, [m.id for m in items], size, total)
+
+    async def search_employers(
+        self, *, under: str, search: str, first: int | None, after: str | None
+    ) -> Page[Employer]:
+        """Employers covered in a union's current subtree, by name fragment or code."""
+        size, key = page_size(first), decode_cursor(after)
+        text = search.strip()
+        if not text:
+            raise BadUserInput("请输入单位名称或代码", reason="SEARCH_REQUIRED", field="search")
+        code = text.upper().replace(" ", "")
+        items = await self._employers.search_subtree(
+            under=under, search=code if len(code) == 18 else text, after=key, limit=size + 1
+        )
+        total = await self._employers.count_search_subtree(
+            under=under, search=code if len(code) == 18 else text
+        )
+        return Page.from_overfetch(items, [e.id for e in items], size, total)
+
     async def member_by_certificate(self, id_number: str, cert_type: str = "01") -> Member:
         """A member by certificate number; NOT_FOUND if nobody holds it."""
         if not id_number or not id_number.strip():

@@ -100,3 +100,58 @@ def test_a_subtree_outside_the_scope_is_not_found(server: str, truth: Truth) -> 
     assert [n["code"] for n in own if n["depth"] == 0] == [counties[0]]
     body = gql_as(server, token, SUBTREE, under=counties[1], depth=1, first=5)
     assert body["data"] is None and body["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+MEMBERS_BY_NAME = """query($name: String!, $under: ID, $statuses: [MembershipStatus!],
+  $after: String) { searchMembers(nameContains: $name, under: $under, statuses: $statuses,
+  first: 20, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { key name status } } } }"""
+
+
+def test_members_by_name_within_a_subtree_in_several_statuses(server: str, truth: Truth) -> None:
+    city = next(u["id"] for u in truth.province.unions if u["level"] == "CITY")
+    inside = truth.subtree(city)
+    surname = truth.members[0]["name"][0]
+    wanted = {"ACTIVE", "RETAINED"}
+    expected = {
+        m["id"] for m in truth.members
+        if m["unionId"] in inside and surname in m["name"] and m["status"] in wanted
+    }  # fmt: skip
+    found, after = [], None
+    while True:
+        body = gql(server, MEMBERS_BY_NAME, name=surname, under=city, statuses=sorted(wanted),
+                   after=after)  # fmt: skip
+        assert "errors" not in body, body
+        page = body["data"]["searchMembers"]
+        found += [e["node"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert {n["key"] for n in found} == expected and page["totalCount"] == len(expected)
+    assert all(surname in n["name"] and n["status"] in wanted for n in found)
+    empty = gql(server, MEMBERS_BY_NAME, name="  ")
+    assert empty["errors"][0]["extensions"]["reason"] == "NAME_REQUIRED"
+
+
+EMPLOYERS_BY = """query($s: String!, $under: ID) { searchEmployers(search: $s, under: $under,
+  first: 100) { totalCount edges { node { code name union { code } } } } }"""
+
+
+def test_employers_by_name_or_code_within_a_subtree(server: str, truth: Truth) -> None:
+    city = next(u["id"] for u in truth.province.unions if u["level"] == "CITY")
+    inside = truth.subtree(city)
+    covered = [e for e in truth.province.employers if e.get("unionId") in inside]
+    target = covered[0]
+    by_code = gql(server, EMPLOYERS_BY, s=target["id"].lower(), under=city)
+    assert "errors" not in by_code, by_code
+    codes = [e["node"]["code"] for e in by_code["data"]["searchEmployers"]["edges"]]
+    assert codes == [target["id"]]
+    fragment = target["name"][:2]
+    by_name = gql(server, EMPLOYERS_BY, s=fragment, under=city)["data"]["searchEmployers"]
+    expected = {e["id"] for e in covered if fragment in e["name"]}
+    assert by_name["totalCount"] == len(expected)
+    assert {e["node"]["code"] for e in by_name["edges"]} == expected
+    outside = next(e for e in truth.province.employers if e.get("unionId")
+                   and e["unionId"] not in inside)  # fmt: skip
+    none = gql(server, EMPLOYERS_BY, s=outside["id"], under=city)["data"]["searchEmployers"]
+    assert none["totalCount"] == 0
