@@ -51,6 +51,13 @@ class UnionOrderBy(Enum):
     NEWEST = strawberry.enum_value(
         "NEWEST", description="按成立日期，新的在前 / Latest founding date first"
     )
+    MEMBERS = strawberry.enum_value("MEMBERS", description="会员多的在前 / Most members first")
+    EMPLOYEES = strawberry.enum_value(
+        "EMPLOYEES", description="职工多的在前 / Most employees first"
+    )
+    MEMBERSHIP_RATE = strawberry.enum_value(
+        "MEMBERSHIP_RATE", description="入会率高的在前（无职工的在后）/ Highest rate first"
+    )
     ID = strawberry.enum_value("ID", description="按代码 / By code")
 
 

@@ -5,7 +5,9 @@
 // $maxDepth: int — deepest level listed below the root (0: the root alone; 12 at most)
 // $nameContains: string? — fragment of the name
 // $level: string? — UnionLevel
-// $order: string — NAME, LEVEL (national first), NEWEST (latest foundedOn first) or ID
+// $order: string — NAME, LEVEL (national first), NEWEST (latest foundedOn first), MEMBERS,
+//   EMPLOYEES or MEMBERSHIP_RATE (largest first, read from the maintained subtree rollup vector:
+//   u.rollup[3] employees, u.rollup[4] members, see graph_service.domain.stats.ROLLUP_KEYS), ID
 // $skip: int — unions on the previous pages
 // $limit: int — page size
 MATCH path = (root:Union {id: $under})<-[:AFFILIATED_TO*0..12]-(u:Union)
@@ -26,11 +28,19 @@ WITH u, depth, childCount, p,
          WHEN 'COUNTY' THEN 3 WHEN 'TOWNSHIP' THEN 4 WHEN 'FEDERATION' THEN 5 ELSE 6 END
      ELSE 0 END AS byLevel,
      CASE WHEN $order = 'NEWEST' AND u.foundedOn IS NULL THEN 1 ELSE 0 END AS undated,
-     CASE WHEN $order = 'NEWEST' THEN toString(u.foundedOn) ELSE '' END AS byFounded
+     CASE WHEN $order = 'NEWEST' THEN toString(u.foundedOn) ELSE '' END AS byFounded,
+     coalesce(u.rollup[3], 0) AS employees, coalesce(u.rollup[4], 0) AS members
+WITH u, depth, childCount, p, byName, byLevel, undated, byFounded,
+     CASE $order
+       WHEN 'MEMBERS' THEN toFloat(members)
+       WHEN 'EMPLOYEES' THEN toFloat(employees)
+       WHEN 'MEMBERSHIP_RATE' THEN
+         CASE WHEN employees > 0 THEN toFloat(members) / employees ELSE -1.0 END
+       ELSE 0.0 END AS byNumber
 RETURN u.id AS id, u.name AS name, u.level AS level, u.kind AS kind, u.status AS status,
        u.regionCode AS regionCode, u.foundedOn AS foundedOn, u.termEndsOn AS termEndsOn,
        u.chair AS chair, u.phone AS phone, p.id AS parentId, depth, childCount,
-       byName, byLevel, undated, byFounded
-ORDER BY byName, byLevel, undated, byFounded DESC, id
+       byName, byLevel, undated, byFounded, byNumber
+ORDER BY byName, byLevel, undated, byFounded DESC, byNumber DESC, id
 SKIP $skip
 LIMIT $limit

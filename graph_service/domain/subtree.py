@@ -17,6 +17,9 @@ class UnionOrder(Enum):
     NAME = "NAME"
     LEVEL = "LEVEL"  # national first
     NEWEST = "NEWEST"  # latest founding date first, undated last
+    MEMBERS = "MEMBERS"  # most members of the subtree first
+    EMPLOYEES = "EMPLOYEES"  # most employees of the subtree first
+    MEMBERSHIP_RATE = "MEMBERSHIP_RATE"  # highest members / employees first, no employees last
     ID = "ID"
 
 

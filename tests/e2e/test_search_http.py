@@ -71,10 +71,23 @@ def test_two_levels_below_a_city_flat_with_depth_and_child_count(server: str, tr
     assert [n["code"] for n in nodes] == sorted(expected)  # ID order, pages without gaps
 
 
-@pytest.mark.parametrize("order", ["NAME", "LEVEL", "NEWEST"])
+@pytest.mark.parametrize(
+    "order", ["NAME", "LEVEL", "NEWEST", "MEMBERS", "EMPLOYEES", "MEMBERSHIP_RATE"]
+)
 def test_orders_hold_across_pages(server: str, truth: Truth, order: str) -> None:
     root = truth.root()
     nodes, total = _all(server, under=root, depth=3, order=order, first=9)
+    if order in ("MEMBERS", "EMPLOYEES", "MEMBERSHIP_RATE"):
+        stats = {}
+        for n in nodes:
+            body = gql(server, "query($id: ID!) { subtreeStats(unionId: $id) { members employees"
+                       " membershipRate } }", id=n["code"])  # fmt: skip
+            stats[n["code"]] = body["data"]["subtreeStats"]
+        field = {"MEMBERS": "members", "EMPLOYEES": "employees",
+                 "MEMBERSHIP_RATE": "membershipRate"}[order]  # fmt: skip
+        values = [stats[n["code"]][field] for n in nodes]
+        values = [-1.0 if v is None else v for v in values]
+        assert values == sorted(values, reverse=True), order
     assert len(nodes) == total == len({n["code"] for n in nodes})
     if order == "NAME":
         names = [n["name"] for n in nodes]
