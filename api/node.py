@@ -57,7 +57,7 @@ def domain_key(value: str, type_name: str) -> str:
     return key if found_type == type_name else str(value)
 
 
-NODE_TYPES = frozenset({"Union", "Employer", "Member"})
+NODE_TYPES = frozenset({"Union", "Employer", "Member", "MemberTransfer"})
 _RELAY_FIELDS = frozenset({"node", "nodes"})
 
 
@@ -74,6 +74,8 @@ def _domain_value(value: object) -> object:
         return key if found_type in NODE_TYPES else value
     if isinstance(value, list):
         return [_domain_value(v) for v in value]
+    if isinstance(value, dict):  # an input object, as graphql-core hands it to the resolver
+        return {k: _domain_value(v) for k, v in value.items()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         changes = {
             f.name: _domain_value(getattr(value, f.name))

@@ -11,6 +11,7 @@ from typing import Annotated
 import strawberry
 
 from api.context import Context
+from api.membership import MemberTransferType
 from api.node import Node, parse_global_id
 from api.scope import scope_of
 from api.types import EmployerType, MemberType, UnionType
@@ -39,6 +40,10 @@ async def resolve_node(context: Context, value: str, field: str = "id") -> Node:
             member = await MemberType.visible(context, found) if found is not None else None
             if member is not None:
                 return member
+        if type_name == "MemberTransfer":
+            await scope.require_transfer(key)  # visible to its origin's and target's scope
+            found = await context.services.membership.get_transfer(key)
+            return MemberTransferType.from_domain(found)
     except NotFound:
         pass  # the same answer for out of scope and absent, whatever the type's own reason
     raise _not_found(field)

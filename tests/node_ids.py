@@ -7,7 +7,7 @@ import base64
 import binascii
 from typing import Any
 
-NODE_TYPES = ("Union", "Employer", "Member")
+NODE_TYPES = ("Union", "Employer", "Member", "MemberTransfer")
 
 
 def key_of(value: object) -> object:

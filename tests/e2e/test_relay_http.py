@@ -167,3 +167,55 @@ def test_a_three_level_explorer_with_first_100_is_not_refused(server: str, truth
     members = EXPLORER.replace("{ code name }", "{ code members(first: 100) { totalCount } }")
     refused = gql(server, members, id=root)
     assert refused["errors"][0]["extensions"]["reason"] == "PAGE_BUDGET"
+
+
+REQUEST = """mutation($n: String!, $to: ID!) { requestMemberTransfer(idNumber: $n, toUnionId: $to,
+  reason: "工作调动") { id key state } }"""
+TRANSFER_NODE = """query($id: ID!) { node(id: $id) { id __typename ...T } }
+fragment T on MemberTransfer { key state fromUnion { code } toUnion { code } }"""
+
+
+def test_a_member_transfer_is_a_node_seen_by_both_ends_only(server: str, truth: Truth) -> None:
+    grassroots = [u for u in truth.province.unions
+                  if u["level"] == "GRASSROOTS" and u["status"] == "ACTIVE"]  # fmt: skip
+    member = next(m for m in truth.members if m["status"] == "ACTIVE" and m["certType"] == "01"
+                  and m["unionId"] in {u["id"] for u in grassroots})  # fmt: skip
+    target = next(u["id"] for u in grassroots if u["id"] != member["unionId"]
+                  and u["parentId"] != truth.unions[member["unionId"]]["parentId"])  # fmt: skip
+    made = gql(server, REQUEST, n=member["certNumber"], to=target)
+    assert "errors" not in made, made
+    transfer = made["data"]["requestMemberTransfer"]
+    assert transfer["id"] == gid("MemberTransfer", transfer["key"])
+    node = gql(server, TRANSFER_NODE, id=transfer["id"])["data"]["node"]
+    assert node["__typename"] == "MemberTransfer" and node["key"] == transfer["key"]
+    assert (node["fromUnion"]["code"], node["toUnion"]["code"]) == (member["unionId"], target)
+    # the receiving union sees it; a union at neither end does not, as if it did not exist
+    receiver = gql_as(server, account_token(server, target, "viewer"), TRANSFER_NODE,
+                      id=transfer["id"])  # fmt: skip
+    assert receiver["data"]["node"]["key"] == transfer["key"]
+    ends = set(truth.chain(member["unionId"])) | set(truth.chain(target)) | {
+        member["unionId"], target}
+    stranger = next(u["id"] for u in grassroots if u["id"] not in ends)
+    token = account_token(server, stranger, "operator")
+    hidden = gql_as(server, token, TRANSFER_NODE, id=transfer["id"])
+    absent = gql_as(server, token, TRANSFER_NODE, id=gid("MemberTransfer", "no-such-transfer"))
+    assert hidden["data"]["node"] is None
+    assert hidden["errors"][0]["extensions"] == absent["errors"][0]["extensions"]
+
+
+def test_global_ids_are_accepted_in_input_objects(server: str, truth: Truth) -> None:
+    """A client passes back the ids it read, also inside input objects (addMember's input)."""
+    employers = gql(server, EMPLOYERS, id=_busy_grassroots(truth))["data"]["union"]["employers"]
+    employer = employers["edges"][0]["node"]
+    union = gql(server, UNION, id=_busy_grassroots(truth))["data"]["union"]
+    number = "11010519491231002X"
+    made = gql(
+        server,
+        """mutation($input: MemberInput!) { addMember(input: $input) {
+          id union { code } employer { code } } }""",
+        input={"unionId": union["id"], "employerId": employer["id"], "name": "全局编号",
+               "idNumber": number, "gender": "2", "householdType": "1"},
+    )  # fmt: skip
+    assert "errors" not in made, made
+    added = made["data"]["addMember"]
+    assert (added["union"]["code"], added["employer"]["code"]) == (union["code"], employer["code"])
