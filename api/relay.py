@@ -42,8 +42,8 @@ async def resolve_node(context: Context, value: str, field: str = "id") -> Node:
                 return member
         if type_name == "MemberTransfer":
             await scope.require_transfer(key)  # visible to its origin's and target's scope
-            found = await context.services.membership.get_transfer(key)
-            return MemberTransferType.from_domain(found)
+            transfer = await context.services.membership.get_transfer(key)
+            return MemberTransferType.from_domain(transfer)
     except NotFound:
         pass  # the same answer for out of scope and absent, whatever the type's own reason
     raise _not_found(field)
