@@ -10,6 +10,7 @@ NEO4J_DIR  ?= data/neo4j
 NEO4J_LOCAL_JAR := neo4j-local/target/neo4j-local.jar
 # make test builds it where Maven exists (the suite starts it when no other Neo4j is given)
 NEO4J_LOCAL_TEST_DEP := $(if $(shell command -v mvn),$(NEO4J_LOCAL_JAR))
+AUDIT_DIR := tests/graphql_http_audit
 
 .PHONY: run test test-slow install install-dev lint typecheck bench clean lock audit mutants neo4j-local neo4j-up neo4j-down
 
@@ -30,7 +31,11 @@ $(LINT_DIR)/node_modules/.package-lock.json: $(LINT_DIR)/package-lock.json
 	cd $(LINT_DIR) && npm ci --no-audit --no-fund --loglevel=error
 
 install: $(VENV)/.installed
-install-dev: $(VENV)/.installed-dev $(LINT_DIR)/node_modules/.package-lock.json
+$(AUDIT_DIR)/node_modules/.package-lock.json: $(AUDIT_DIR)/package-lock.json
+	cd $(AUDIT_DIR) && npm ci --no-audit --no-fund --loglevel=error
+
+install-dev: $(VENV)/.installed-dev $(LINT_DIR)/node_modules/.package-lock.json \
+	$(AUDIT_DIR)/node_modules/.package-lock.json
 
 ## run: install, start the embedded engine, load the demo province once, serve GraphQL
 run: install

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from api.auth import announce_demo_credentials, client_address, install_auth, principal_from_request
 from api.context import Context
 from api.graphiql_page import install_graphiql
+from api.graphql_http import GraphQLOverHTTP
 from api.graphql_status import StatusGraphQLRouter
 from api.hardening import install_hardening
 from api.imports import install_upload_limit
@@ -91,6 +92,7 @@ def create_app(
     app.include_router(imports_router)
     install_upload_limit(app, settings)  # hostile files: a body past the limit is never read
     app.add_middleware(CodedErrors)  # api/transport.py: every 4xx body coded JSON, no echo
+    app.add_middleware(GraphQLOverHTTP)  # api/graphql_http.py: media type, spec status codes
     app.add_middleware(Hsts)  # api/tls.py: Strict-Transport-Security on HTTPS
 
     @app.get("/healthz")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from graphql import (
@@ -151,11 +151,30 @@ def repeated_fields_error(document: DocumentNode | None) -> GraphQLError | None:
     return None
 
 
+def operation_name_error(
+    document: DocumentNode | None, operation_name: str | None
+) -> GraphQLError | None:
+    """A refusal when the document has several operations and no ``operationName`` says which
+    one to run (strawberry would silently run the first)."""
+    if document is None or operation_name is not None:
+        return None
+    operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+    if operations > 1:
+        return refusal(
+            "文档包含多个操作，请用 operationName 指定要执行的操作", "OPERATION_NAME_REQUIRED"
+        )
+    return None
+
+
 class GuardedValidation(ValidationCache):
-    """The validation cache, with the repeated-field check first (it skips validation)."""
+    """The validation cache, with the operation-name and repeated-field checks first (either
+    refusal skips validation)."""
 
     def on_validate(self) -> Iterator[None]:
-        error = repeated_fields_error(self.execution_context.graphql_document)
+        context = self.execution_context
+        provided = context._provided_operation_name  # ``operation_name`` falls back to the first
+        document = context.graphql_document
+        error = operation_name_error(document, provided) or repeated_fields_error(document)
         if error is not None:
             self.execution_context.pre_execution_errors = [error]
             yield
@@ -172,11 +191,13 @@ class _Budget:
         schema: GraphQLSchema,
         fragments: dict[str, FragmentDefinitionNode],
         variables: dict[str, Any] | None,
+        caps: dict[str, int] | None = None,
     ) -> None:
         self.schema = schema
         self.fragments = fragments
         self.variables = variables or {}
         self.objects = 0
+        self.caps = caps or {}
 
     def walk(
         self, parent: GraphQLNamedType | None, selection_set: SelectionSetNode, factor: int
@@ -205,6 +226,9 @@ class _Budget:
         size = self._first(definition, node)
         if size is not None:
             factor *= max(size, 1)
+            kind = DISJOINT.get((parent.name, node.name.value))
+            if kind is not None and kind in self.caps:
+                factor = min(factor, self.caps[kind])  # no more than exist in the scope
             self.objects += factor
         self.walk(get_named_type(definition.type), node.selection_set, factor)
 
@@ -223,14 +247,22 @@ class _Budget:
         return min(value, MAX_PAGE)  # a larger page is refused by the resolver (PAGE_SIZE)
 
 
+DISJOINT = {("Union", "children"): "unions", ("Query", "unions"): "unions"}
+"""Connections whose pages under different parents never share an item (a union has one
+current parent): however they nest, they return at most the unions of the caller's scope."""
+
+
 def paged_objects(
     schema: GraphQLSchema,
     document: DocumentNode,
     operation_name: str | None,
     variables: dict[str, Any] | None,
+    caps: dict[str, int] | None = None,
 ) -> int:
     """Objects the operation may return through pages: sum over connections of the product of
-    ``first`` along their nesting (stops counting past the budget)."""
+    ``first`` along their nesting (stops counting past the budget). With ``caps`` (objects of a
+    kind in the caller's scope), a :data:`DISJOINT` connection counts no more than exist: a
+    three-level tree explorer with ``first: 100`` counts the unions it can really return."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
         return 0
@@ -238,21 +270,39 @@ def paged_objects(
         d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
     }
     root = schema.get_root_type(operation.operation)
-    budget = _Budget(schema, fragments, variables)
+    budget = _Budget(schema, fragments, variables, caps)
     budget.walk(root, operation.selection_set, 1)
     return budget.objects
+
+
+async def _scope_caps(request_context: Any) -> dict[str, int]:
+    """Objects of each :data:`DISJOINT` kind in the caller's scope ({} when unknown)."""
+    principal = getattr(request_context, "principal", None)
+    services = getattr(request_context, "services", None)
+    root = getattr(principal, "scope_union_id", None)
+    if services is None or root is None:
+        return {}
+    page = await services.tree.search_unions(
+        name_contains=None, level=None, under=root, first=0, after=None
+    )
+    return {"unions": page.total_count}
 
 
 class PageBudget(SchemaExtension):
     """Refuses, before execution, documents whose nested pages ask for too many objects."""
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
         if document is not None and context.result is None:
-            count = paged_objects(
-                context.schema._schema, document, context.operation_name, context.variables
-            )
+            schema = context.schema._schema
+            count = paged_objects(schema, document, context.operation_name, context.variables)
+            if count > MAX_PAGED_OBJECTS:  # past the naive count: what can really come back
+                caps = await _scope_caps(context.context)
+                if caps:
+                    count = paged_objects(
+                        schema, document, context.operation_name, context.variables, caps
+                    )
             if count > MAX_PAGED_OBJECTS:
                 context.result = ExecutionResult(
                     data=None,

@@ -8,6 +8,7 @@ from enum import Enum
 import strawberry
 
 from api.context import Context
+from api.node import Node, global_id
 from api.scope import scope_of
 from api.types import (
     Connection,
@@ -119,10 +120,11 @@ class TransferPathType:
 
 
 @strawberry.type(name="MemberTransfer")
-class MemberTransferType:
+class MemberTransferType(Node):
     """A transfer, visible to its origin's and its target's scope."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="全局 id（Node）；接转编号见 key")
+    key: strawberry.ID = strawberry.field(description="接转编号（2026-12 之前的 id 值）")
     state: TransferState
     requested_on: date
     released_on: date | None
@@ -138,7 +140,8 @@ class MemberTransferType:
     @classmethod
     def from_domain(cls, t: DomainTransfer) -> MemberTransferType:
         return cls(
-            id=strawberry.ID(t.id),
+            id=global_id("MemberTransfer", t.id),
+            key=strawberry.ID(t.id),
             state=TransferState[t.state.value],
             requested_on=t.requested_on or date.min,
             released_on=t.released_on,

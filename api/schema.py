@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from enum import Enum
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions import AddValidationRules, MaxTokensLimiter
@@ -26,7 +27,10 @@ from api.hardening import (
 )
 from api.input_limits import InputLimits
 from api.membership import MembershipMutation, MembershipQuery
+from api.node import GlobalIdArguments, domain_key
+from api.relay import NodeQuery
 from api.scope import scope_of
+from api.search import SearchQuery
 from api.types import (
     Connection,
     EmployerType,
@@ -36,8 +40,26 @@ from api.types import (
     UnionType,
     connection,
 )
+from graph_service.domain.subtree import UnionOrder
 
 Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum(description="工会列表的排序 / Order of a union listing (ties by code)")
+class UnionOrderBy(Enum):
+    NAME = strawberry.enum_value("NAME", description="按名称 / By name")
+    LEVEL = strawberry.enum_value("LEVEL", description="按层级，全国在前 / National first")
+    NEWEST = strawberry.enum_value(
+        "NEWEST", description="按成立日期，新的在前 / Latest founding date first"
+    )
+    MEMBERS = strawberry.enum_value("MEMBERS", description="会员多的在前 / Most members first")
+    EMPLOYEES = strawberry.enum_value(
+        "EMPLOYEES", description="职工多的在前 / Most employees first"
+    )
+    MEMBERSHIP_RATE = strawberry.enum_value(
+        "MEMBERSHIP_RATE", description="入会率高的在前（无职工的在后）/ Highest rate first"
+    )
+    ID = strawberry.enum_value("ID", description="按代码 / By code")
 
 
 @strawberry.type
@@ -46,7 +68,7 @@ class TreeQuery:
 
     @strawberry.field(description="一个工会（按统一社会信用代码或临时赋码）")
     async def union(self, info: Info, id: strawberry.ID) -> UnionType | None:
-        uid = await scope_of(info.context).require_union(str(id), "id")
+        uid = await scope_of(info.context).require_union(domain_key(id, "Union"), "id")
         found = await info.context.services.tree.get_union(uid)
         return UnionType.from_domain(found, in_scope=True)
 
@@ -59,9 +81,35 @@ class TreeQuery:
         under: strawberry.ID | None = None,
         first: int = 50,
         after: str | None = None,
+        depth: Annotated[
+            int | None,
+            strawberry.argument(
+                description="只列 under 以下这么多层（0：仅 under 本身），含 depth 与 childCount"
+                " / Levels below `under` (0: it alone); the flat subtree, level by level"
+            ),
+        ] = None,
+        order_by: Annotated[
+            UnionOrderBy | None,
+            strawberry.argument(description="排序（缺省按代码）/ Order (default: by code)"),
+        ] = None,
     ) -> Connection[UnionType]:
         scope = scope_of(info.context)
-        root = scope.root if under is None else await scope.require_union(str(under), "under")
+        root = (
+            scope.root
+            if under is None
+            else await scope.require_union(domain_key(under, "Union"), "under")
+        )
+        if depth is not None or order_by is not None:  # the flat subtree, offset cursors
+            listed = await info.context.services.tree.subtree(
+                under=root,
+                depth=depth,
+                name_contains=name_contains,
+                level=level.value if level else None,
+                order=UnionOrder[order_by.name] if order_by else UnionOrder.ID,
+                first=first,
+                after=after,
+            )
+            return connection(listed, UnionType.listed)
         page = await info.context.services.tree.search_unions(
             name_contains=name_contains,
             level=level.value if level else None,
@@ -73,7 +121,7 @@ class TreeQuery:
 
     @strawberry.field(description="一个单位（按统一社会信用代码）")
     async def employer(self, info: Info, id: strawberry.ID) -> EmployerType | None:
-        found = await scope_of(info.context).require_employer(str(id), "id")
+        found = await scope_of(info.context).require_employer(domain_key(id, "Employer"), "id")
         return EmployerType.from_domain(found)
 
     @strawberry.field(description="按证件号查找会员")
@@ -86,13 +134,15 @@ class TreeQuery:
     async def subtree_stats(
         self, info: Info, union_id: strawberry.ID, as_of: date | None = None
     ) -> SubtreeStats:
-        uid = await scope_of(info.context).require_union(str(union_id), "unionId")
+        uid = await scope_of(info.context).require_union(domain_key(union_id, "Union"), "unionId")
         stats = await info.context.services.stats.subtree_stats(uid, as_of=as_of)
         return SubtreeStats.from_domain(stats)
 
 
 QUERIES: list[type] = [
     TreeQuery,
+    NodeQuery,
+    SearchQuery,
     AnomalyQuery,
     AffiliationQuery,
     MembershipQuery,
@@ -124,5 +174,6 @@ def build_schema(*, demo: bool = False) -> strawberry.Schema:
         lambda: GuardedValidation(maxsize=256),
         PageBudget,
         InputLimits,  # api/input_limits.py: the same refusals for dry and real runs
+        GlobalIdArguments,  # api/node.py: a Node's global id passed where its key is asked
     ]
     return strawberry.Schema(query=query, mutation=mutation, extensions=extensions)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from strawberry.dataloader import DataLoader
 
 from api.dataloaders import SharedDataLoader
+from api.node import domain_key
 from graph_service.domain.accounts import Principal
 from graph_service.domain.codes import MembershipStatus
 from graph_service.domain.models import Employer, Member, Union
@@ -181,7 +182,10 @@ class Scope:
         """Check several union-id arguments: (id, field, (message, reason) of the service's
         NotFound). Every format is validated first (BAD_USER_INPUT, as the services do), then
         scope in the order given; unknown and out-of-scope ids raise the same NotFound."""
-        ids = [None if uid is None else check_union_id(str(uid), field) for uid, field, _ in wanted]
+        ids = [
+            None if uid is None else check_union_id(domain_key(str(uid), "Union"), field)
+            for uid, field, _ in wanted
+        ]  # a union's code or its global id (api/node.py)
         found = await self.unions_in([i for i in ids if i is not None])
         for uid, (_, field, (message, reason)) in zip(ids, wanted, strict=True):
             if uid is not None and not found[uid]:
@@ -198,7 +202,7 @@ class Scope:
         self, employer_id: str, field: str, message: str = "未找到该单位"
     ) -> Employer:
         """An employer-id argument in scope (else the NotFound of an unknown id)."""
-        eid = validate_org_code(str(employer_id).strip(), field=field)
+        eid = validate_org_code(domain_key(str(employer_id), "Employer").strip(), field=field)
         employer = (await self._services.tree.get_employers([eid])).get(eid)
         if employer is None or not await self.employer_in(employer):
             raise NotFound(message, reason="EMPLOYER_NOT_FOUND", field=field)

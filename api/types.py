@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Generic, TypeVar
 
 import strawberry
 
+from api.node import Node, global_id
 from api.scope import limited_error, may_see_full, scope_of
 from graph_service.domain import models
 from graph_service.domain.privacy import mask_id_number, mask_phone
 from graph_service.domain.stats import Count as DomainCount
 from graph_service.domain.stats import SubtreeStats as DomainStats
+from graph_service.domain.subtree import SubtreeUnion
 from graph_service.services.pagination import Page
 
 if TYPE_CHECKING:
@@ -51,10 +53,25 @@ N = TypeVar("N")
 D = TypeVar("D")
 
 
-@strawberry.type
+@strawberry.type(description="分页信息（Relay 约定）/ Relay page info")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(description="之后还有数据 / More items after this page")
+    has_previous_page: bool = strawberry.field(
+        description="之前还有数据（向后翻页 last/before 时给出；向前翻页时恒为 false，Relay 允许）"
+        " / Items before this page (when paging backward; false when paging forward)"
+    )
+    start_cursor: str | None = strawberry.field(description="本页第一条的游标 / First cursor")
+    end_cursor: str | None = strawberry.field(description="本页最后一条的游标 / Last cursor")
+
+
+def page_info(page: Page[D]) -> PageInfo:
+    """Relay PageInfo of a forward page."""
+    return PageInfo(
+        has_next_page=page.has_next_page,
+        has_previous_page=False,
+        start_cursor=page.cursors[0] if page.cursors else None,
+        end_cursor=page.end_cursor,
+    )
 
 
 @strawberry.type
@@ -75,7 +92,7 @@ def connection(page: Page[D], wrap: Callable[[D], N]) -> Connection[N]:
     edges = [Edge(cursor=c, node=wrap(i)) for i, c in zip(page.items, page.cursors, strict=True)]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        page_info=page_info(page),
         total_count=page.total_count,
     )
 
@@ -85,7 +102,7 @@ def connection_of(page: Page[D], nodes: Sequence[N]) -> Connection[N]:
     edges = [Edge(cursor=c, node=n) for n, c in zip(nodes, page.cursors, strict=True)]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        page_info=page_info(page),
         total_count=page.total_count,
     )
 
@@ -164,24 +181,54 @@ class SubtreeStats:
 
 
 @strawberry.type(name="Union")
-class UnionType:
+class UnionType(Node):
     """A union. In the caller's scope: every field. Above it (a parent or ancestor of the scope
     root, a transfer's other end ...): id, name, level, kind and status only; the other scalar
     fields are null and nested fields are refused (FORBIDDEN, reason OUTSIDE_SCOPE)."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="全局 id（Node）；工会代码见 code")
+    code: strawberry.ID = strawberry.field(
+        description="工会代码：统一社会信用代码或临时赋码（2026-12 之前的 id 值）"
+    )
     name: str
     level: UnionLevel
     kind: str
     status: UnionStatus
     raw: strawberry.Private[models.Union]
     in_scope: strawberry.Private[bool]
+    listed_depth: strawberry.Private[int | None] = None
+    listed_children: strawberry.Private[int | None] = None
+
+    @classmethod
+    def listed(cls, item: SubtreeUnion) -> UnionType:
+        """A union of a subtree listing (in scope), with its depth and child count."""
+        found = cls.from_domain(item.union, in_scope=True)
+        found.listed_depth, found.listed_children = item.depth, item.child_count
+        return found
+
+    @strawberry.field(
+        description="在 unions(under:) 列表中：相对 under 的层深（under 本身为 0）；其他场合为 null"
+        " / Depth below the listing's `under` (0 for it); null outside such a listing"
+    )
+    def depth(self) -> int | None:
+        return self.listed_depth
+
+    @strawberry.field(
+        description="现行下级工会数（管辖范围外的上级为 null）/ Current children (null above scope)"
+    )
+    async def child_count(self, info: strawberry.Info[Context, None]) -> int | None:
+        if self.listed_children is not None:
+            return self.listed_children
+        if not self.in_scope:
+            return None
+        return await info.context.services.tree.count_children(self.raw.id)
 
     @classmethod
     def from_domain(cls, u: models.Union, *, in_scope: bool = False) -> UnionType:
         """``in_scope`` False (the safe default) limits the union to id, name and level."""
         return cls(
-            id=strawberry.ID(u.id),
+            id=global_id("Union", u.id),
+            code=strawberry.ID(u.id),
             name=u.name,
             level=UnionLevel[u.level.value],
             kind=u.kind,
@@ -233,7 +280,7 @@ class UnionType:
 
     @strawberry.field
     async def ancestors(self, info: strawberry.Info[Context, None]) -> list[UnionType]:
-        chain = await info.context.services.tree.ancestors(str(self.id))
+        chain = await info.context.services.tree.ancestors(self.raw.id)
         root = scope_of(info.context).root
         ids = [u.id for u in chain]
         first_in = ids.index(root) if self.in_scope and root in ids else len(ids)
@@ -244,7 +291,7 @@ class UnionType:
         self, info: strawberry.Info[Context, None], first: int = 50, after: str | None = None
     ) -> Connection[UnionType]:
         self._require_scope("children")
-        page = await info.context.services.tree.children(str(self.id), first=first, after=after)
+        page = await info.context.services.tree.children(self.raw.id, first=first, after=after)
         return connection(page, lambda u: UnionType.from_domain(u, in_scope=True))
 
     @strawberry.field
@@ -252,7 +299,7 @@ class UnionType:
         self, info: strawberry.Info[Context, None], first: int = 50, after: str | None = None
     ) -> Connection[EmployerType]:
         self._require_scope("employers")
-        page = await info.context.services.tree.employers(str(self.id), first=first, after=after)
+        page = await info.context.services.tree.employers(self.raw.id, first=first, after=after)
         return connection(page, EmployerType.from_domain)
 
     @strawberry.field
@@ -265,7 +312,7 @@ class UnionType:
     ) -> Connection[MemberType]:
         self._require_scope("members")
         page = await info.context.services.tree.members(
-            str(self.id), status=status.value, first=first, after=after
+            self.raw.id, status=status.value, first=first, after=after
         )
         return connection(page, lambda m: MemberType.from_domain(m, in_scope=True))
 
@@ -274,15 +321,18 @@ class UnionType:
         self, info: strawberry.Info[Context, None], as_of: date | None = None
     ) -> SubtreeStats:
         self._require_scope("stats")
-        result = await info.context.services.stats.subtree_stats(str(self.id), as_of=as_of)
+        result = await info.context.services.stats.subtree_stats(self.raw.id, as_of=as_of)
         return SubtreeStats.from_domain(result)
 
 
 @strawberry.type(name="Employer")
-class EmployerType:
+class EmployerType(Node):
     """An employer; only employers in the caller's scope are ever returned."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="全局 id（Node）；单位代码见 code")
+    code: strawberry.ID = strawberry.field(
+        description="单位统一社会信用代码（2026-12 之前的 id 值）"
+    )
     name: str
     nature: str | None
     employee_count: int
@@ -292,7 +342,8 @@ class EmployerType:
     @classmethod
     def from_domain(cls, e: models.Employer) -> EmployerType:
         return cls(
-            id=strawberry.ID(e.id),
+            id=global_id("Employer", e.id),
+            code=strawberry.ID(e.id),
             name=e.name,
             nature=e.nature,
             employee_count=e.employee_count,
@@ -316,13 +367,16 @@ async def employer_if_in_scope(context: Context, employer_id: str | None) -> Emp
 
 
 @strawberry.type(name="Member")
-class MemberType:
+class MemberType(Node):
     """A member. Certificate number and phone are full only when the role allows it AND the
     member is in the caller's scope (each such read is noted for the audit log); a member seen
     from outside its scope (in transfer to the caller's union, an orphan of the caller's area
     ...) is masked, its union limited to id, name and level."""
 
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="全局 id（Node）；内部编号见 key")
+    key: strawberry.ID = strawberry.field(
+        description="会员内部编号，从不是证件号（2026-12 之前的 id 值）"
+    )
     name: str
     status: MembershipStatus
     joined_on: date | None
@@ -334,7 +388,8 @@ class MemberType:
     def from_domain(cls, m: models.Member, *, in_scope: bool = False) -> MemberType:
         """``in_scope`` False (the safe default) masks the personal numbers."""
         return cls(
-            id=strawberry.ID(m.id),
+            id=global_id("Member", m.id),
+            key=strawberry.ID(m.id),
             name=m.name,
             status=MembershipStatus[m.status.value],
             joined_on=m.joined_on,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from graph_service.domain.models import Employer, Member, Union
+from graph_service.domain.subtree import SubtreeUnion
 from graph_service.queries import q
 from graph_service.repositories.affiliation import path_missing
 from graph_service.store import GraphStore, Row
@@ -105,6 +106,46 @@ class UnionRepository:
         return await _total(self._store, "union/count_unions_under", params | {"under": under})
 
 
+    async def subtree(
+        self,
+        *,
+        under: str,
+        max_depth: int,
+        name_contains: str | None,
+        level: str | None,
+        order: str,
+        skip: int,
+        limit: int,
+    ) -> list[SubtreeUnion]:
+        """One page of a subtree, flat, each union with its depth and child count."""
+        params: dict[str, object] = {
+            "under": under,
+            "maxDepth": max_depth,
+            "nameContains": name_contains,
+            "level": level,
+            "order": order,
+            "skip": skip,
+            "limit": limit,
+        }
+        rows = await self._store.read(q("union/list_subtree"), params)
+        return [
+            SubtreeUnion(
+                union=union_from_row(r),
+                depth=int(r["depth"]),  # type: ignore[call-overload]
+                child_count=int(r["childCount"]),  # type: ignore[call-overload]
+            )
+            for r in rows
+        ]
+
+    async def count_subtree(
+        self, *, under: str, max_depth: int, name_contains: str | None, level: str | None
+    ) -> int:
+        """How many unions of the subtree (down to ``max_depth``) match the filters."""
+        params = {"under": under, "maxDepth": max_depth, "nameContains": name_contains,
+                  "level": level}  # fmt: skip
+        return await _total(self._store, "union/count_subtree", params)
+
+
 class EmployerRepository:
     """Employers (单位) and the unions covering them."""
 
@@ -129,6 +170,19 @@ class EmployerRepository:
     async def count_of_union(self, union_id: str) -> int:
         """How many employers a union covers."""
         return await _total(self._store, "employer/count_union_employers", {"id": union_id})
+
+    async def search_subtree(
+        self, *, under: str, search: str, after: str | None, limit: int
+    ) -> list[Employer]:
+        """One page of the subtree's employers by name fragment or code."""
+        params = {"under": under, "search": search, "after": after, "limit": limit}
+        rows = await self._store.read(q("employer/search_subtree_employers"), params)
+        return [employer_from_row(r) for r in rows]
+
+    async def count_search_subtree(self, *, under: str, search: str) -> int:
+        """How many of the subtree's employers match by name fragment or code."""
+        params = {"under": under, "search": search}
+        return await _total(self._store, "employer/count_subtree_employers", params)
 
 
 class MemberRepository:
@@ -158,3 +212,25 @@ class MemberRepository:
         """How many members of a union are in one status."""
         params = {"id": union_id, "status": status}
         return await _total(self._store, "member/count_union_members", params)
+
+    async def search_subtree(
+        self,
+        *,
+        under: str,
+        name_contains: str,
+        statuses: Sequence[str],
+        after: str | None,
+        limit: int,
+    ) -> list[Member]:
+        """One page of the subtree's members by name fragment, in any of ``statuses``."""
+        params = {"under": under, "nameContains": name_contains, "statuses": list(statuses),
+                  "after": after, "limit": limit}  # fmt: skip
+        rows = await self._store.read(q("member/search_subtree_members"), params)
+        return [member_from_row(r) for r in rows]
+
+    async def count_search_subtree(
+        self, *, under: str, name_contains: str, statuses: Sequence[str]
+    ) -> int:
+        """How many of the subtree's members match by name fragment and status."""
+        params = {"under": under, "nameContains": name_contains, "statuses": list(statuses)}
+        return await _total(self._store, "member/count_subtree_members", params)

@@ -98,8 +98,8 @@ class ServeProcess:
 
     def grassroots_with_employer(self) -> tuple[str, str]:
         """(union id, employer id) of a demo grassroots union covering an employer."""
-        query = """{ unions(level: GRASSROOTS, first: 50) { edges { node { id status
-                     employers(first: 1) { edges { node { id } } } } } } }"""
+        query = """{ unions(level: GRASSROOTS, first: 50) { edges { node { id: code status
+                     employers(first: 1) { edges { node { id: code } } } } } } }"""
         for edge in self.gql(query)["data"]["unions"]["edges"]:
             node = edge["node"]
             if node["status"] == "ACTIVE" and node["employers"]["edges"]:

@@ -25,11 +25,11 @@ def server(
 
 
 UNIONS = """query($level: UnionLevel!) { unions(level: $level, first: 200) {
-  edges { node { id status parent { id } stats { members unions employees } } } } }"""
+  edges { node { id: code status parent { id: code } stats { members unions employees } } } } }"""
 
 MOVE = """mutation($u: ID!, $p: ID!, $dry: Boolean) {
   moveUnion(unionId: $u, newParentId: $p, reason: "区划调整", dryRun: $dry) {
-    id subjectId dryRun effectiveOn reason recordedBy fromUnion { id } toUnion { id }
+    id subjectId dryRun effectiveOn reason recordedBy fromUnion { id: code } toUnion { id: code }
     effect { oldChain { unionId membersBefore membersAfter unionsBefore unionsAfter }
              newChain { unionId membersBefore membersAfter employeesBefore employeesAfter } } } }"""
 
@@ -82,13 +82,14 @@ def test_move_union_dry_run_then_real_then_history(server: str) -> None:
     assert gql(server, STATS, id=old_parent["id"])["data"]["subtreeStats"]["members"] == (
         old_before["members"] - moved
     )
-    parent = gql(server, "query($id: ID!) { union(id: $id) { parent { id } } }", id=leaf["id"])
+    parent_of = "query($id: ID!) { union(id: $id) { parent { id: code } } }"
+    parent = gql(server, parent_of, id=leaf["id"])
     assert parent["data"]["union"]["parent"]["id"] == target["id"]
 
     history = gql(
         server,
         """query($id: ID!) { affiliationHistory(unionId: $id) {
-        subjectId fromUnion { id } toUnion { id } reason dryRun effectiveOn } }""",
+        subjectId fromUnion { id: code } toUnion { id: code } reason dryRun effectiveOn } }""",
         id=leaf["id"],
     )
     assert "errors" not in history, history

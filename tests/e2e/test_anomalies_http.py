@@ -34,7 +34,8 @@ def truth() -> Truth:
 ORPHANS = """query($id: ID!, $after: String) {
   orphanMembers(unionId: $id, first: 100, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
-    edges { cursor node { reason detail member { id name idNumber phone union { id } } } } } }"""
+    edges { cursor node { reason detail
+      member { id: key name idNumber phone union { id: code } } } } } }"""
 
 
 def test_orphan_members_of_the_province_over_http(server: str, truth: Truth) -> None:
@@ -85,8 +86,9 @@ def test_detached_unions_and_employers_without_union(server: str, truth: Truth) 
     body = gql(
         server,
         """query($id: ID!) {
-          detachedUnions(first: 10) { totalCount edges { node { reason detail union { id } } } }
-          employersWithoutUnion(unionId: $id, first: 500) { totalCount edges { node { id } } }
+          detachedUnions(first: 10) {
+            totalCount edges { node { reason detail union { id: code } } } }
+          employersWithoutUnion(unionId: $id, first: 500) { totalCount edges { node { id: code } } }
           subtreeStats(unionId: $id) { employersWithoutUnion } }""",
         id=truth.root(),
     )

@@ -226,7 +226,7 @@ def test_full_value_reads_are_recorded_once_per_request(
     number = next(
         m["certNumber"] for m in truth.members if m["certType"] == "01" and m["status"] == "ACTIVE"
     )
-    query = """query($n: String!) { member(idNumber: $n) { id idNumber phone } }"""
+    query = """query($n: String!) { member(idNumber: $n) { id: key idNumber phone } }"""
     rid, body = admin.post(query, {"n": number})
     assert "errors" not in body, body
     assert body["data"]["member"]["idNumber"] == number  # an admin in scope sees full values

@@ -22,7 +22,7 @@ from tests.e2e.conftest import (
 )
 
 MEMBERS, SEED = 300, 29
-PING = "{ unions(level: PROVINCE, first: 1) { edges { node { id } } } }"
+PING = "{ unions(level: PROVINCE, first: 1) { edges { node { id: code } } } }"
 
 
 @pytest.fixture(scope="module", params=ENGINES)
@@ -42,9 +42,9 @@ def province(server: str) -> str:
 
 
 def city_ids(server: str, province: str) -> list[str]:
-    query = "query($id: ID!) { union(id: $id) { children(first: 5) { edges { node { id } } } } }"
+    query = "query($id: ID!) { union(id: $id) { children(first: 5) { edges { node { code } } } } }"
     body = gql(server, query, id=province)
-    return [e["node"]["id"] for e in body["data"]["union"]["children"]["edges"]]
+    return [e["node"]["code"] for e in body["data"]["union"]["children"]["edges"]]
 
 
 def post_graphql(server: str, headers: dict[str, str] | None = None) -> httpx.Response:
@@ -147,9 +147,11 @@ def test_failures_are_throttled_with_429_alike_for_unknown_usernames(
         assert body["code"] == "RATE_LIMITED" and "秒后再试" in body["message"]
         assert throttled.headers["retry-after"] == str(body["details"]["retryAfter"])
     assert seen[0] == seen[1]  # the same answers for a known and an unknown username
-    assert seen[0][0] == {str((401, {"error": "invalid_grant", "code": "UNAUTHENTICATED",
-                                     "reason": "INVALID_CREDENTIALS",
-                                     "message": "用户名、密码或动态码错误"}))}  # fmt: skip
+    message = "用户名、密码或动态码错误"
+    extensions = {"code": "UNAUTHENTICATED", "reason": "INVALID_CREDENTIALS"}
+    errors = [{"message": message, "extensions": extensions}]
+    expected = {"error": "invalid_grant", **extensions, "message": message, "errors": errors}
+    assert seen[0][0] == {str((401, expected))}
 
 
 def test_bad_requests_to_the_token_endpoint(server: str) -> None:
@@ -202,7 +204,7 @@ def test_ending_a_session_or_disabling_refuses_its_tokens_at_the_next_request(
 
 
 CREATE = """mutation($input: CreateAccountInput!) { createAccount(input: $input) {
-  password totpSecret otpauthUri account { id username unionId role disabled union { id } } } }"""
+  password totpSecret otpauthUri account { id username unionId role disabled union { code } } } }"""
 ACCOUNTS = "query($u: ID) { accounts(unionId: $u) { username role unionId } }"
 
 
@@ -215,7 +217,7 @@ def test_admin_manages_accounts_of_its_subtree_only(server: str, province: str) 
                                                 "role": "OPERATOR"})  # fmt: skip
     assert "errors" not in made, made
     issued = made["data"]["createAccount"]
-    assert issued["account"]["union"]["id"] == city_a and issued["totpSecret"]
+    assert issued["account"]["union"]["code"] == city_a and issued["totpSecret"]
     assert len(issued["password"]) >= 12
 
     outside = gql_as(server, token, CREATE, input={"username": "b-op", "unionId": city_b,

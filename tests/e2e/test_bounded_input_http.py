@@ -14,7 +14,7 @@ from tests.e2e.conftest import _TOKENS, gql, running_demo_server
 from tests.integration.test_membership import resident_id
 
 UNIONS = """query($level: UnionLevel) { unions(level: $level, first: 200) {
-  edges { node { id status parent { id } stats { members } } } } }"""
+  edges { node { id: code status parent { id: code } stats { members } } } } }"""
 MOVE = """mutation($u: ID!, $p: ID!, $r: String, $dry: Boolean) {
   moveUnion(unionId: $u, newParentId: $p, reason: $r, dryRun: $dry) { id dryRun } }"""
 MOVE_INLINE = """mutation($u: ID!, $p: ID!) {

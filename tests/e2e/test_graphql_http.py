@@ -61,10 +61,10 @@ def test_union_with_parent_ancestors_children_and_members(server: str, truth: Tr
     body = gql(
         server,
         """query($id: ID!) { union(id: $id) {
-        id name level parent { id } ancestors { id level }
+        id: code name level parent { id: code } ancestors { id: code level }
         members(first: 3) { totalCount pageInfo { hasNextPage endCursor }
-                            edges { cursor node { id idNumber phone union { id } } } }
-        employers { totalCount edges { node { id union { id } } } }
+                            edges { cursor node { id idNumber phone union { id: code } } } }
+        employers { totalCount edges { node { id union { id: code } } } }
         children { totalCount } stats { members } } }""",
         id=leaf["id"],
     )

@@ -126,9 +126,9 @@ def abusive_documents(province: str) -> dict[str, tuple[str, dict[str, object]]]
             "{ edges { node { members(first: 500) { totalCount } } } } } } } }",
             {},
         ),
-        "nested default pages": (
-            "query { unions { edges { node { children { edges { node { members { edges "
-            "{ node { id } } } } } } } } } }",
+        "nested default pages": (  # members are not capped by the unions of the scope
+            "query { unions { edges { node { members { edges { node { union { members { edges "
+            "{ node { id } } } } } } } } } } } }",
             {},
         ),
         "introspection __schema": ("{ __schema { types { name fields { name } } } }", {}),
@@ -206,7 +206,7 @@ def test_abusive_documents_are_refused_cheaply_with_a_code(
 
 def test_a_normal_document_still_runs(server: str, province: str, token: str) -> None:
     """The limits leave room for real work: a page of 500, nested pages within the budget."""
-    document = """query($p: ID!) { union(id: $p) { id name ancestors { id }
+    document = """query($p: ID!) { union(id: $p) { id: code name ancestors { id }
       children(first: 100) { totalCount edges { node { id name
         children(first: 50) { totalCount edges { node { id stats { unions members } } } } } } }
       stats { unions members byLevel { key count } } }

@@ -58,12 +58,14 @@ def pick(truth: Truth) -> tuple[str, str, str]:
 
 
 ADD = """mutation($input: MemberInput!) { addMember(input: $input) {
-  id status idNumber union { id name } } }"""
+  id status idNumber union { id: code name } } }"""
 REQUEST = """mutation($idNumber: String!, $to: ID!) {
   requestMemberTransfer(idNumber: $idNumber, toUnionId: $to, reason: "工作调动") {
-    id state requestedOn expiresOn member { id status } fromUnion { id } toUnion { id }
-    path { commonAncestor { id } hops boundary crossRegion up { id } down { id } } } }"""
-STEP = """mutation($id: ID!) { %s(transferId: $id) { id state member { status union { id } } } }"""
+    id state requestedOn expiresOn member { id status } fromUnion { id: code } toUnion { id: code }
+    path { commonAncestor { id: code } hops boundary crossRegion
+           up { id: code } down { id: code } } } }"""
+STEP = """mutation($id: ID!) { %s(transferId: $id) {
+  id state member { status union { id: code } } } }"""
 
 
 def test_add_request_release_complete(server: str, truth: Truth) -> None:
@@ -151,7 +153,8 @@ def test_transfer_path_query(server: str, truth: Truth) -> None:
         gql(
             server,
             """query($a: ID!, $b: ID!) { transferPath(fromUnionId: $a, toUnionId: $b) {
-        from { id } to { id } commonAncestor { id level } hops boundary crossRegion } }""",
+        from { id: code } to { id: code } commonAncestor { id: code level }
+        hops boundary crossRegion } }""",
             a=origin,
             b=target,
         )
@@ -167,7 +170,7 @@ def test_end_membership_and_error_codes(server: str, truth: Truth) -> None:
     ok(gql(server, ADD, input={"unionId": origin, "name": "王五", "idNumber": number}))
     before = members(server, origin)
     end = """mutation($n: String!, $r: LeaveReason!) { endMembership(idNumber: $n, reason: $r) {
-        status union { id } } }"""
+        status union { id: code } } }"""
     refused = gql(server, end, n=number, r="TRANSFERRED_OUT")
     assert refused["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     assert refused["errors"][0]["extensions"]["reason"] == "USE_TRANSFER"

@@ -18,6 +18,7 @@ from graph_service.demo.generator import DemoConfig
 from tests.conftest import ENGINES
 from tests.e2e.conftest import account_token, gql_as, running_demo_server
 from tests.integration.test_scope import CERT, MOBILE, UNKNOWN_UNION, make_uscc, valid_cert
+from tests.node_ids import plain_ids
 from tests.truth import Truth
 
 MEMBERS, SEED = 1_500, 29
@@ -56,7 +57,7 @@ def _strip(body: dict) -> dict:
                                      ("code", "reason", "field")}}
         for e in body.get("errors") or []
     ]  # fmt: skip
-    return {"data": body.get("data"), "errors": errors}
+    return {"data": plain_ids(body.get("data")), "errors": errors}  # Node ids read as keys
 
 
 def _scan(body: dict) -> None:

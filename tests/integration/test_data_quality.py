@@ -117,7 +117,7 @@ async def test_graphql_and_errors(loaded: tuple[Services, GraphStore], truth: Tr
     root = truth.root("PROVINCE")
     schema = build_schema()
     query = """query($id: ID!) { dataQuality(unionId: $id) { unionId children {
-        union { id } members memberFieldsFilled unionFieldsFilled unitFieldsFilled
+        union { id: code } members memberFieldsFilled unionFieldsFilled unitFieldsFilled
         invalid { key count } duplicates } } }"""
     result = await schema.execute(
         query,

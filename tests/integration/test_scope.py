@@ -39,6 +39,7 @@ from graph_service.domain.commands import AddMember, CreateUnion, UpsertEmployer
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.services.registry import Services
 from tests.conftest import make_services, open_test_store
+from tests.node_ids import plain_ids
 
 ACTOR = "scope-test"
 logging.getLogger("strawberry.execution").setLevel(logging.CRITICAL)  # expected errors
@@ -287,7 +288,7 @@ async def run(services: Services, principal: Principal, doc: str, **variables: A
         {"message": e.message, **{k: (e.extensions or {}).get(k) for k in keys}}
         for e in result.errors or []
     ]
-    body = {"data": result.data, "errors": errors}
+    body = {"data": plain_ids(result.data), "errors": errors}  # Node ids read as keys
     if principal.role is Role.VIEWER:
         text = json.dumps(body, ensure_ascii=False)
         found = [c for c in CERT.findall(text) if valid_cert(c)] + MOBILE.findall(text)

@@ -27,6 +27,7 @@ from tests.integration.test_scope import (
     make_mobile,
     make_uscc,
 )
+from tests.node_ids import plain_ids
 
 ACTOR = "scope-rules"
 
@@ -70,7 +71,7 @@ async def _run(services: Services, principal: Principal, doc: str, **variables: 
     context = Context(services=services, principal=principal)
     result = await SCHEMA.execute(doc, variable_values=variables, context_value=context)
     errors = [(e.extensions or {}).get("reason") for e in result.errors or []]
-    return result.data, errors, context
+    return plain_ids(result.data), errors, context  # Node ids read as keys
 
 
 UNION = "query($id: ID!) { union(id: $id) { id chair phone ancestors { id chair phone } } }"
