@@ -1,11 +1,17 @@
 """Issue 2 figures: engine start to ready, demo load rate, memory per member.
 
     python -m bench.bench_foundation --members 1000000 [--data-dir DIR] [--keep]
+        [--engine falkordb|neo4j]
 
 Loads a generated province into a fresh embedded engine (append-only file, fsync always),
 end to end: generation, the engine's bulk path for a new graph (GRAPH.BULK batches encoded by
 the generator process; indexes and constraints kept up to date as members arrive), the rollup
 build and the final rewrite of the append-only file.
+
+``--engine neo4j`` measures the demo load alone into an empty Neo4j (the server at
+``UNION_TREE_GRAPH_URL`` when it names one, else the local Neo4j started in the data dir):
+UNWIND batches of members with the member constraints built after them, then the rollups.
+The embedded engine's start time, memory and restart are FalkorDB figures only.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pathlib import Path
 
 import redis
 
-from bench.common import save
+from bench.common import add_engine_argument, engine_settings, save
 from graph_service.bootstrap import open_runtime
 from graph_service.demo.generator import DemoConfig
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
@@ -76,13 +82,36 @@ async def load(members: int, data_dir: Path, appendfsync: str) -> dict[str, obje
     }
 
 
+async def load_neo4j(members: int, data_dir: Path) -> dict[str, object]:
+    """Load a demo province into an empty Neo4j and measure the rate."""
+    runtime = await open_runtime(engine_settings("neo4j", data_dir))
+    try:
+        report = await runtime.services.demo.load(DemoConfig(members=members, seed=42))
+    finally:
+        await runtime.close()
+    if not report.loaded:
+        raise SystemExit("this Neo4j holds a demo already: the load rate needs an empty one")
+    return {
+        "members": report.members, "unions": report.unions, "employers": report.employers,
+        "seconds": round(report.seconds, 2),
+        "members_per_s": round(report.members / report.seconds),
+    }  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=1_000_000)
     parser.add_argument("--data-dir", type=Path, default=None)
     parser.add_argument("--appendfsync", default="always", choices=["always", "everysec"])
     parser.add_argument("--keep", action="store_true", help="keep the loaded data dir")
+    add_engine_argument(parser)
     args = parser.parse_args()
+    if args.engine == "neo4j":
+        data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="union-tree-bench-"))
+        loaded = asyncio.run(load_neo4j(args.members, data_dir))
+        result: dict[str, object] = {"demo_load": loaded | {"target_members_per_s": 20_000}}
+        print(save(f"foundation_{args.members}", result).read_text(encoding="utf-8"))
+        return
     starts = start_times()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="union-tree-bench-"))
     try:
