@@ -57,8 +57,8 @@ test: install-dev lint typecheck $(NEO4J_LOCAL_TEST_DEP)
 test-slow: install-dev
 	$(BIN)/pytest -m slowset -s
 
-bench: install-dev
-	$(BIN)/python -m bench.run_all
+bench: install-dev $(NEO4J_LOCAL_JAR)
+	$(BIN)/python -m bench.run_all $(if $(BENCH_MEMBERS),--members $(BENCH_MEMBERS))
 
 ## lock: pin every installed package of the dev environment in requirements.lock
 lock: install-dev

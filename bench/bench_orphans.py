@@ -5,12 +5,18 @@ Load a province first, then run against the same data dir::
     UNION_TREE_DATA_DIR=/tmp/orph .venv/bin/union-tree demo --members 1000000
     UNION_TREE_DATA_DIR=/tmp/orph .venv/bin/python -m bench.bench_orphans
 
+or on Neo4j (``--engine neo4j``: the server at ``UNION_TREE_GRAPH_URL`` when it names one,
+else the local Neo4j of ``--data-dir``, started if needed, as bench_stats loads it)::
+
+    .venv/bin/python -m bench.bench_orphans --engine neo4j --data-dir /tmp/orph
+
 Prints the one-time ``:OrphanCheck`` backfill when the data dir was written before the mark
-existed, the time of each scan statement alone (engine time as FalkorDB reports it, and at
-the client), the full scan (statements run concurrently plus the Python that assembles rows),
-with ``--reference`` the former whole-graph anti-joins and whether both give the same rows,
-and p50/p95/max of pages for the province root and a few cities and counties (a first page
-with its scoping and walks of later pages), served from the scan's snapshot.
+existed, the time of each scan statement alone (engine time as FalkorDB reports it, on
+FalkorDB only, and at the client), the full scan (statements run concurrently plus the
+Python that assembles rows), with ``--reference`` the former whole-graph anti-joins and
+whether both give the same rows, and p50/p95/max of pages for the province root and a few
+cities and counties (a first page with its scoping and walks of later pages), served from
+the scan's snapshot.
 """
 
 from __future__ import annotations
@@ -29,13 +35,15 @@ from typing import TypeVar
 from falkordb.asyncio.graph import AsyncGraph
 from redis import asyncio as aioredis
 
-from bench.common import save, summary
+from bench.common import add_engine_argument, engine_settings, save, summary
+from graph_service.bootstrap import open_runtime
 from graph_service.engines.falkordb import FalkorDBStore, params_header
 from graph_service.engines.falkordb_embedded import EmbeddedFalkorDB
 from graph_service.queries import q
 from graph_service.repositories.anomalies import AnomalyRepository
 from graph_service.services.registry import Services
-from graph_service.settings import load_settings
+from graph_service.settings import Settings, load_settings
+from graph_service.store import GraphStore
 
 T = TypeVar("T")
 
@@ -84,8 +92,23 @@ async def _open(
     return Services.build(store, settings), store, pool, engine.pid
 
 
-async def main(pages: int, scans: int, reference: bool) -> None:
-    services, store, pool, engine_pid = await _open(600.0)
+async def _open_neo4j(settings: Settings) -> tuple[Services, GraphStore, int | None]:
+    """The service's runtime on Neo4j, and the local server's pid (None for a remote one)."""
+    from tests import neo4j_local
+
+    runtime = await open_runtime(settings)
+    home = (Path(settings.data_dir) / "neo4j").resolve()
+    return runtime.services, runtime.store, neo4j_local.running_pid(home)
+
+
+async def main(pages: int, scans: int, reference: bool, neo4j: Settings | None = None) -> None:
+    graph: AsyncGraph | None = None
+    store: GraphStore
+    if neo4j is None:
+        services, store, pool, engine_pid = await _open(600.0)
+        graph = AsyncGraph(aioredis.Redis(connection_pool=pool), store.graph_name)
+    else:
+        services, store, engine_pid = await _open_neo4j(neo4j)
     try:
         repo = AnomalyRepository(store)
         anomalies = services.anomalies
@@ -103,7 +126,6 @@ async def main(pages: int, scans: int, reference: bool) -> None:
         candidates = anomalies._uncovered_candidates(snap0, pairs)
         shared = await repo.shared_union_pairs()
         suspects = sorted({n.id for n in skeleton if n.status == "DISSOLVED"} | set(snap0.detached))
-        graph = AsyncGraph(aioredis.Redis(connection_pool=pool), store.graph_name)
         for name, statement, params, call in (
             ("union skeleton", "anomaly/list_union_skeleton", None, repo.skeleton),
             ("coverage", "anomaly/list_current_coverage", None, repo.coverage),
@@ -141,7 +163,7 @@ async def main(pages: int, scans: int, reference: bool) -> None:
         ):
             seconds, rows = await _timed(call)
             engine = "-"
-            if params is None or any(params.values()):
+            if graph is not None and (params is None or any(params.values())):
                 text = params_header(params) + q(statement).text_for("falkordb")
                 engine = f"{(await graph.ro_query(text)).run_time_ms:.1f}"
             print(
@@ -226,5 +248,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--reference", action="store_true", help="also run the former anti-joins (~12 s)"
     )
+    parser.add_argument("--data-dir", type=Path, default=None, help="for --engine neo4j")
+    add_engine_argument(parser)
     args = parser.parse_args()
-    asyncio.run(main(args.pages, args.scans, args.reference))
+    neo4j = None
+    if args.engine == "neo4j":
+        neo4j = engine_settings("neo4j", args.data_dir or load_settings().data_dir)
+    asyncio.run(main(args.pages, args.scans, args.reference, neo4j))

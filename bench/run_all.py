@@ -3,7 +3,8 @@ benches on both engines, then the ratio FalkorDB/Neo4j of each figure measured o
 
 python -m bench.run_all [--members 1000000] [--engines falkordb neo4j]
 
-The same seed and size give the same province on both engines (each loads it itself).
+The same seed and size give the same province on both engines: bench_foundation loads it
+into an empty graph (the load rate), the later benches of that engine reuse it.
 Each bench writes its own timestamped result file (bench/results/NAME_ENGINE_TIME.json).
 """
 
@@ -22,6 +23,8 @@ from bench.common import ENGINES, RESULTS
 
 # (result file prefix, path to a figure in it) compared across engines
 COMPARED = [
+    ("foundation", ("demo_load", "members_per_s")),
+    ("orphans", ("full_scan", "p95_ms")),
     ("stats", ("stats_at_engine", "p95_ms")),
     ("stats", ("stats_over_http", "p95_ms")),
     ("changes", ("subtree_move", "p95_ms")),
@@ -31,7 +34,9 @@ COMPARED = [
 
 def _newest(prefix: str, engine: str, since: float) -> dict[str, object] | None:
     files = [
-        p for p in RESULTS.glob(f"{prefix}_*_{engine}_*.json") if p.stat().st_mtime >= since
+        p
+        for p in RESULTS.glob(f"{prefix}_*{engine}_*.json")
+        if p.stat().st_mtime >= since and f"_{engine}_" in p.name
     ]
     if not files:
         return None
@@ -62,17 +67,15 @@ def main() -> None:
     n = str(args.members)
     for engine in args.engines:
         data = tempfile.mkdtemp(prefix=f"union-tree-bench-{engine}-")
+        common = ["--data-dir", data, "--engine", engine]
         steps = [
-            ["bench.bench_stats", "--members", n, "--data-dir", data, "--engine", engine],
-            ["bench.bench_changes", "--members", n, "--data-dir", data, "--engine", engine],
+            ["bench.bench_foundation", "--members", n, "--keep", *common],
+            ["bench.bench_stats", "--members", n, *common],
+            ["bench.bench_changes", "--members", n, *common],
+            ["bench.bench_orphans", *common],
         ]
-        if engine == "falkordb":  # these benches measure the embedded engine itself
-            steps = [
-                ["bench.bench_foundation", "--members", n, "--data-dir", data, "--keep"],
-                *steps,
-                ["bench.bench_orphans"],
-                ["bench.bench_import"],
-            ]
+        if engine == "falkordb":  # the import bench measures the embedded engine itself
+            steps.append(["bench.bench_import"])
         env = os.environ | {"UNION_TREE_DATA_DIR": data}
         try:
             for step in steps:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import json
 import random
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 
 from neo4j import AsyncDriver, AsyncGraphDatabase, AsyncManagedTransaction
@@ -146,9 +147,35 @@ class Neo4jStore:
 
     @contextlib.asynccontextmanager
     async def deferred_indexes(self, label: str) -> AsyncIterator[None]:
-        """Nothing to defer: Neo4j keeps its indexes up to date within each transaction
-        (bulk loads of a fresh database belong to ``neo4j-admin database import``)."""
-        yield
+        """Drop ``label``'s constraints and indexes for a bulk load into a graph holding no
+        such nodes, and build them again afterwards (``ensure_schema`` waits until they are
+        online). Neo4j then writes the nodes without index upkeep and populates each index
+        in one pass over the store. Leaving the block always rebuilds them; if the service
+        dies inside it, ``ensure_schema`` at the next start does."""
+        names = [name for name, target in map(_schema_target, schema_statements(self.engine))
+                 if target == label]  # fmt: skip
+        with map_neo4j_errors("schema"):
+            async with self._driver.session(database=self._database) as session:
+                for name, kind in await self._existing_schema(session, names):
+                    await (await session.run(f"DROP {kind} {name} IF EXISTS")).consume()
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(GraphStoreError):  # the next start rebuilds them
+                await self.ensure_schema()
+            raise
+        await self.ensure_schema()
+
+    @staticmethod
+    async def _existing_schema(session: object, names: list[str]) -> list[tuple[str, str]]:
+        """Which of ``names`` exist, as (name, CONSTRAINT or INDEX); constraints first (an
+        index backing a constraint goes with it)."""
+        found: list[tuple[str, str]] = []
+        for kind, listing in (("CONSTRAINT", "SHOW CONSTRAINTS"), ("INDEX", "SHOW INDEXES")):
+            result = await session.run(f"{listing} YIELD name RETURN name")  # type: ignore[attr-defined]
+            present = {record["name"] for record in await result.data()}
+            found += [(name, kind) for name in names if name in present]
+        return found
 
     @contextlib.asynccontextmanager
     async def fresh_build(self) -> AsyncIterator[None]:
@@ -180,6 +207,19 @@ class Neo4jStore:
     async def close(self) -> None:
         """Close the driver."""
         await self._driver.close()
+
+
+_TARGET = re.compile(
+    r"CREATE\s+(CONSTRAINT|INDEX)\s+(\w+)\s+IF NOT EXISTS\s+FOR\s+\(\w+:(\w+)\)", re.I
+)
+
+
+def _schema_target(statement: str) -> tuple[str, str]:
+    """(name, label) of one statement of ``cypher/schema/neo4j.cypher``."""
+    match = _TARGET.match(statement)
+    if match is None:
+        raise ValueError(f"unexpected schema statement: {statement[:60]}")
+    return match.group(2), match.group(3)
 
 
 def _decoded(params: Mapping[str, object] | None) -> dict[str, object]:

@@ -135,3 +135,88 @@ async def test_a_half_built_demo_is_cleared_and_built_again(store: GraphStore) -
     names = await store.read(Query("test/names", "MATCH (u:Union) RETURN u.name AS name"))
     assert "半截工会" not in {r["name"] for r in names}
     assert await services.demo.state() == ("complete", True)
+
+
+# Neo4j's bulk path for a new graph: the Cypher writes with the member constraints dropped
+# and built again over the loaded members (Neo4jStore.deferred_indexes).
+MEMBER_SCHEMA = Query(
+    "test/member_schema",
+    "SHOW CONSTRAINTS YIELD name, labelsOrTypes WHERE 'Member' IN labelsOrTypes RETURN name",
+)
+
+
+@pytest.mark.parametrize("store", ["neo4j"], indirect=True)
+async def test_neo4j_deferred_member_indexes_give_the_graph_of_the_plain_cypher_path(
+    store: GraphStore,
+    falkordb_server,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.conftest import open_test_store
+
+    dropped: list[list[str]] = []
+    deferred = store.deferred_indexes
+
+    def watched(label: str) -> AbstractAsyncContextManager[None]:
+        @asynccontextmanager
+        async def block() -> AsyncIterator[None]:
+            async with deferred(label):
+                dropped.append(sorted(str(r["name"]) for r in await store.read(MEMBER_SCHEMA)))
+                yield
+
+        return block()
+
+    store.deferred_indexes = watched  # type: ignore[method-assign]
+    built = await make_services(store).demo.load(CONFIG)
+    assert built.loaded and built.members == 600
+    assert dropped == [[]]  # no member constraint while the members were written
+    assert sorted(str(r["name"]) for r in await store.read(MEMBER_SCHEMA)) == [
+        "member_cert", "member_id",
+    ]  # fmt: skip
+    deferred_dump = await _dump(store)
+
+    await store.drop()  # type: ignore[attr-defined]
+    store.deferred_indexes = _kept  # type: ignore[method-assign]
+    written = await make_services(store).demo.load(CONFIG)
+    assert written.loaded and written.members == 600
+    assert await _dump(store) == deferred_dump
+
+    other = await open_test_store("falkordb", falkordb_server)  # GRAPH.BULK on FalkorDB
+    try:
+        assert (await make_services(other).demo.load(CONFIG)).members == 600
+        assert await _dump(other) == deferred_dump  # the same graph on both engines
+    finally:
+        await other.drop()  # type: ignore[attr-defined]
+        await other.close()
+
+
+@asynccontextmanager
+async def _kept(label: str) -> AsyncIterator[None]:
+    """Indexes kept in force: the plain Cypher path."""
+    yield
+
+
+@pytest.mark.parametrize("store", ["neo4j"], indirect=True)
+async def test_a_neo4j_demo_load_has_its_schema_in_force(store: GraphStore) -> None:
+    services = make_services(store)
+    await services.demo.load(CONFIG)
+    truth = Truth.of(CONFIG)
+    assert await services.stats.verify() == []
+    assert (await services.stats.subtree_stats(truth.root())).members == truth.stats(truth.root())[
+        "members"
+    ]
+    some = await store.read(Query("test/one", "MATCH (m:Member) RETURN m.certKey AS k LIMIT 1"))
+    with pytest.raises(Conflict) as caught:  # the rebuilt constraint covers the loaded members
+        await store.write(MEMBER, {"id": "another", "certKey": some[0]["k"]})
+    assert caught.value.reason == "UNIQUE_VIOLATION"
+
+
+@pytest.mark.parametrize("store", ["neo4j"], indirect=True)
+async def test_a_failed_neo4j_load_leaves_the_member_constraints_in_force(
+    store: GraphStore,
+) -> None:
+    with pytest.raises(RuntimeError):
+        async with store.deferred_indexes("Member"):
+            assert await store.read(MEMBER_SCHEMA) == []
+            raise RuntimeError("the load died")
+    assert sorted(str(r["name"]) for r in await store.read(MEMBER_SCHEMA)) == [
+        "member_cert", "member_id",
+    ]  # fmt: skip
