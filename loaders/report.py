@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from loaders.importer import ImportSummary
-from loaders.safe_cells import risky, safe_row, text_cell
+from loaders.safe_cells import risky, safe_row, text_cell, xml_safe
 
 _COLUMNS = ("工作表", "行号", "列", "错误代码", "错误说明", "冲突")
 
@@ -83,6 +83,6 @@ def _header_cell(sheet: object, title: str, font: Font) -> object:
     from openpyxl.cell import WriteOnlyCell
 
     # a title may be the uploaded file's own header: never a live formula
-    cell = text_cell(sheet, title) if risky(title) else WriteOnlyCell(sheet, value=title)
+    cell = text_cell(sheet, title) if risky(title) else WriteOnlyCell(sheet, value=xml_safe(title))
     cell.font = font
     return cell

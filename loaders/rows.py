@@ -26,6 +26,7 @@ from graph_service.domain.codes import (
     UnionPostType,
     UnionStatus,
 )
+from graph_service.domain.dates import check_joined_on, sixteenth_birthday
 from graph_service.domain.inputs import parse_bool, parse_count
 from graph_service.domain.validation import (
     IMPORTABLE_STATUSES,
@@ -150,6 +151,34 @@ def _region(value: object, field: str) -> str:
 
 
 _BLANK = object()  # a blank cell, in a parsed column
+
+
+def _joined_column(
+    joined: list[object], numbers: list[str | None], suspect: bytearray, today: date
+) -> None:
+    """The API's date rule (``domain.dates.check_joined_on``) on a chunk's 入会时间 column:
+    joining before the 16th birthday written in a resident ID (or in the future) is refused in
+    place (a ``_Refused``, the row marked suspect). Certificates other than resident IDs carry
+    no birth date: their rows are left as they are."""
+    firsts: dict[str, str] = {}  # birth (YYYYMMDD) -> the 16th birthday, ISO (births repeat)
+    for j, got in enumerate(joined):
+        key = numbers[j]
+        if got.__class__ is not str or key is None or not key.startswith("01:"):
+            continue
+        birth = key[9:17]  # "01:" + the 18 characters; 7th-14th: the birth date
+        first = firsts.get(birth)
+        if first is None:
+            first = firsts[birth] = sixteenth_birthday(_ymd(birth)).isoformat()
+        if got < first:
+            try:
+                check_joined_on(date.fromisoformat(got), _ymd(birth), today=today)
+            except BadUserInput as exc:
+                joined[j] = _Refused(exc.message, exc.reason or "INVALID")
+                suspect[j] = 1
+
+
+def _ymd(text: str) -> date:
+    return date(int(text[:4]), int(text[4:6]), int(text[6:8]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +459,8 @@ class MemberRows(_Base):
                         gaps.setdefault(j, []).append(title)
         cert_errors: dict[int, RowError] = {}
         numbers = self._certificates(rows, cols.get("certNumber"), parsed, suspect, cert_errors)
+        if "joinedOn" in parsed:
+            _joined_column(parsed["joinedOn"], numbers, suspect, self._today)
         statuses = self._statuses(parsed, suspect)
         plain = {k: [None if g is _BLANK else g for g in got] for k, got in parsed.items()}
         plain["status"] = statuses

@@ -9,6 +9,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from python_calamine import CalamineWorkbook
+
 from graph_service.demo.generator import DemoConfig
 from graph_service.queries import Query
 from graph_service.services.registry import Services
@@ -132,3 +134,23 @@ async def test_error_report_writes_text(services: Services, tmp_path: Path) -> N
         cells = _cells_with(report, text)
         assert cells, text
         assert all(int(re.search(r'\ss="(\d+)"', t).group(1)) in quoted for t in cells)  # type: ignore[union-attr]
+
+
+async def test_error_report_holds_control_characters(services: Services, tmp_path: Path) -> None:
+    """Found by the REST schemathesis run: a rejected row (or a header) holding a control
+    character XML cannot carry made ``write_report`` raise (a 500 from ``POST /imports``); each
+    such character is written as U+FFFD, the rest of the cell as given."""
+    header = [*CANONICAL_MEMBER_HEADER[:6], "备\x01注"]
+    rows = [["1", "张\x02三", "男", "330522198503120000", "=1\x07", "\x1b", "x"]]
+    path = write_csv(tmp_path / "bad.csv", header, rows)
+    summary = await Importer(services.imports).run(
+        [(path, path.name)], union_id=None, dry_run=True, operator="t"
+    )
+    assert summary.errors
+    report = write_report(summary, tmp_path / "report.xlsx")
+    book = CalamineWorkbook.from_path(str(report))
+    lines = book.get_sheet_by_name("错误明细").to_python()
+    cells = {str(c) for line in lines for c in line}
+    assert {"张\ufffd三", "=1\ufffd", "原表：备\ufffd注"} <= cells
+    assert "\ufffd" in cells
+    assert not any(b"<f>" in xml or b"<f " in xml for xml in _sheet_xml(report))
