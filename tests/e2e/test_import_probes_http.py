@@ -62,11 +62,18 @@ def _setup(truth: Truth) -> tuple[str, str, list[dict]]:
     raise AssertionError("no scope fits")
 
 
+def _joined(cert: str) -> str:
+    """A joining date the date rules accept: 2015-03-01, or the 16th birthday if later."""
+    born = cert[6:14]
+    sixteenth = f"{int(born[:4]) + 16:04d}-{born[4:6]}-{born[6:8]}"
+    return max("2015-03-01", sixteenth.replace("-02-29", "-03-01"))
+
+
 def _probe_file(tmp_path: Path, target: str, held: list[dict]) -> Path:
     """A roster adding the holders' certificates (with their own gender and phone) to target."""
     rows = [[target, "", "某人", "男" if m["gender"] == "1" else "女", "居民身份证",
-             m["certNumber"], m["phone"], "城镇", "群众", "本科", "否", "2015-03-01", "在册", "无",
-             "无"] for m in held]  # fmt: skip
+             m["certNumber"], m["phone"], "城镇", "群众", "本科", "否", _joined(m["certNumber"]),
+             "在册", "无", "无"] for m in held]  # fmt: skip
     return write_csv(tmp_path / "probe.csv", CANONICAL_MEMBER_HEADER, rows)
 
 
